@@ -1,0 +1,555 @@
+/**
+ * LabEngine: one model, raw full-vocabulary logits, and sequence states whose KV caches we control.
+ * DOM-free: the same class runs in a worker (browser, onnxruntime-web on WebGPU or WASM), in Node
+ * (onnxruntime-node or onnxruntime-web) and in Vitest. The runtime (which onnxruntime, which execution
+ * provider) and the file source are injected.
+ *
+ * Sequence states: a sequence is a list of tokens plus a row in a KV block. A KV block holds the
+ * `present.*` tensors of one forward pass (batch × kv-heads × length × head-dim) and a 0/1 mask per row
+ * (padding inside a block is masked). Forward passes never modify a block; they make a new one. So a
+ * fork only shares the block (reference count), and stepping a fork never touches its parent.
+ */
+import type { InferenceSession, Tensor } from 'onnxruntime-web';
+import {
+  ContextOverflowError,
+  EngineStateError,
+  LabAbortError,
+  ModelFileError,
+  SequenceError,
+  throwIfAborted,
+} from './errors';
+import { checkOnnxBytes, onnxFileFor, readJson, type FileSource } from './files';
+import { LabTokenizer } from './tokenizer';
+import type {
+  Backend,
+  ChatMessage,
+  Dtype,
+  Engine,
+  LoadOptions,
+  LoadProgress,
+  Logits,
+  ModelInfo,
+  SeqId,
+  StepOptions,
+  Template,
+} from './types';
+
+/** The parts of an onnxruntime module (web or node) the engine uses. */
+export interface OrtModule {
+  Tensor: new (type: string, data: unknown, dims: readonly number[]) => Tensor;
+  InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+}
+
+export interface Runtime {
+  ort: OrtModule;
+  backend: Backend;
+  /** Adapter or CPU description for display. */
+  adapter: string;
+  executionProviders: InferenceSession.SessionOptions['executionProviders'];
+  /** Keep `present.*` outputs on the GPU between steps (WebGPU). */
+  kvOnGpu: boolean;
+  extraSessionOptions?: Partial<InferenceSession.SessionOptions>;
+}
+
+export interface EngineDeps {
+  /** Resolve the runtime lazily (WebGPU adapters are requested at load time). */
+  runtime: () => Promise<Runtime>;
+  /** Turn a source string (folder, URL, hub id) into a file source. */
+  source: (source: string) => FileSource;
+}
+
+type Json = Record<string, unknown>;
+type KvArray = Float32Array | Uint16Array;
+
+interface KvBlock {
+  /** Keyed by the past input name (`past_key_values.N.key`). */
+  tensors: Map<string, Tensor>;
+  batch: number;
+  length: number;
+  masks: Uint8Array[];
+  refs: number;
+  cpu?: Map<string, KvArray>;
+}
+
+interface SeqState {
+  block: KvBlock | null;
+  row: number;
+  tokens: number[];
+}
+
+interface Loaded {
+  info: ModelInfo;
+  session: InferenceSession;
+  runtime: Runtime;
+  tokenizer: LabTokenizer;
+  pastNames: string[];
+  presentOf: Map<string, string>;
+  kvType: 'float32' | 'float16';
+  hasPositionIds: boolean;
+  hasCacheBranch: boolean;
+}
+
+function num(config: Json, key: string): number | undefined {
+  const v = config[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Text config of multimodal wrappers (e.g. gemma-3) lives under `text_config`. */
+function textConfig(config: Json): Json {
+  const tc = config['text_config'];
+  return tc && typeof tc === 'object' ? { ...config, ...(tc as Json) } : config;
+}
+
+export class LabEngine implements Engine {
+  private loaded: Loaded | null = null;
+  private loading = false;
+  private disposed = false;
+  private readonly seqs = new Map<SeqId, SeqState>();
+  private nextSeq = 1;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  /** Serialise every operation that touches the session or the sequence table. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private get model(): Loaded {
+    if (this.disposed) throw new EngineStateError('the engine was disposed');
+    if (!this.loaded) throw new EngineStateError('no model is loaded yet');
+    return this.loaded;
+  }
+
+  async load(sourceName: string, options: LoadOptions = {}): Promise<ModelInfo> {
+    if (this.loaded || this.loading) throw new EngineStateError('this engine already holds a model; create another engine');
+    this.loading = true;
+    try {
+      this.loaded = await this.loadModel(sourceName, options);
+      return this.loaded.info;
+    } finally {
+      this.loading = false;
+    }
+  }
+
+  private async loadModel(sourceName: string, options: LoadOptions): Promise<Loaded> {
+    const { signal, onProgress } = options;
+    const dtype: Dtype = options.dtype ?? 'fp32';
+    const source = this.deps.source(sourceName);
+    const sizes = new Map<string, { loaded: number; total: number }>();
+    const report = (file: string, phase: LoadProgress['phase']) => (loaded: number, total: number) => {
+      sizes.set(file, { loaded, total });
+      let overallLoaded = 0;
+      let overallTotal = 0;
+      for (const s of sizes.values()) {
+        overallLoaded += s.loaded;
+        overallTotal += Math.max(s.total, s.loaded);
+      }
+      onProgress?.({ file, loaded, total, overallLoaded, overallTotal, phase });
+    };
+    const json = async (file: string, optional = false) => {
+      const bytes = await source.readBytes(file, { optional, signal, onProgress: report(file, 'download') });
+      if (bytes === null) return null;
+      return readJson<Json>({ ...source, readBytes: async () => bytes }, file);
+    };
+
+    const config = textConfig((await json('config.json'))!);
+    const tokenizerJson = (await json('tokenizer.json'))!;
+    const tokenizerConfig = (await json('tokenizer_config.json'))!;
+    const generationConfig = (await json('generation_config.json', true)) ?? {};
+    let chatTemplate: string | null = null;
+    if (!tokenizerConfig['chat_template']) {
+      const t = await source.readBytes('chat_template.jinja', { optional: true, signal });
+      if (t) chatTemplate = new TextDecoder().decode(t);
+    }
+
+    const architectures = (config['architectures'] as string[] | undefined) ?? [];
+    if (architectures.length && !architectures.some((a) => /ForCausalLM$|LMHeadModel$|ForConditionalGeneration$/.test(a))) {
+      throw new ModelFileError('config.json', `is not a causal language model (architectures: ${architectures.join(', ')})`);
+    }
+    const modelType = String(config['model_type'] ?? '');
+    if (!modelType) throw new ModelFileError('config.json', 'has no model_type');
+    const numLayers = num(config, 'num_hidden_layers') ?? num(config, 'n_layer');
+    const numHeads = num(config, 'num_attention_heads') ?? num(config, 'n_head');
+    const hidden = num(config, 'hidden_size') ?? num(config, 'n_embd');
+    const vocabSize = num(config, 'vocab_size');
+    if (!numLayers || !numHeads || !hidden || !vocabSize) {
+      throw new ModelFileError('config.json', 'lacks num_hidden_layers, num_attention_heads, hidden_size or vocab_size');
+    }
+    const numKvHeads = num(config, 'num_key_value_heads') ?? numHeads;
+    const headDim = num(config, 'head_dim') ?? hidden / numHeads;
+    const contextLength = num(config, 'max_position_embeddings') ?? num(config, 'n_positions') ?? 2048;
+
+    const tokenizer = await LabTokenizer.create(tokenizerJson, tokenizerConfig, chatTemplate);
+    throwIfAborted(signal, 'loading');
+
+    const onnxFile = onnxFileFor(dtype);
+    const weights = (await source.readBytes(onnxFile, { signal, onProgress: report(onnxFile, 'download') }))!;
+    checkOnnxBytes(onnxFile, weights);
+    const externalData: { path: string; data: Uint8Array }[] = [];
+    const jsConfig = (config['transformers.js_config'] ?? {}) as Json;
+    const ext = jsConfig['use_external_data_format'];
+    const extCount = typeof ext === 'object' && ext ? Number((ext as Json)[`model${onnxFile.slice(10, -5)}.onnx`] ?? (ext as Json)[dtype] ?? 0) : ext ? 1 : 0;
+    for (let i = 0; i < extCount; i++) {
+      const name = `${onnxFile}_data${i === 0 ? '' : `_${i}`}`;
+      const data = (await source.readBytes(name, { signal, onProgress: report(name, 'download') }))!;
+      externalData.push({ path: name.slice('onnx/'.length), data });
+    }
+    throwIfAborted(signal, 'loading');
+
+    const runtime = await this.deps.runtime();
+    onProgress?.({ file: onnxFile, loaded: weights.length, total: weights.length, overallLoaded: 0, overallTotal: 0, phase: 'session' });
+    let session: InferenceSession;
+    const sessionOptions: InferenceSession.SessionOptions = {
+      executionProviders: runtime.executionProviders,
+      graphOptimizationLevel: 'all',
+      ...(externalData.length ? { externalData } : {}),
+      ...runtime.extraSessionOptions,
+    };
+    try {
+      session = await runtime.ort.InferenceSession.create(weights, {
+        ...sessionOptions,
+        // On WebGPU every output stays on the GPU; the KV cache is fed back from there and only the
+        // logits are read back (one download per step).
+        ...(runtime.kvOnGpu ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+      });
+    } catch (err) {
+      const msg = String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 300);
+      throw new ModelFileError(onnxFile, `onnxruntime could not load it (${msg})`);
+    }
+    const inputs = session.inputNames;
+    for (const required of ['input_ids', 'attention_mask']) {
+      if (!inputs.includes(required)) throw new ModelFileError(onnxFile, `has no input named ${required}; inputs are ${inputs.join(', ')}`);
+    }
+    if (!session.outputNames.includes('logits')) throw new ModelFileError(onnxFile, 'has no output named logits');
+    const pastNames = inputs.filter((n) => n.startsWith('past_key_values.'));
+    if (pastNames.length === 0) throw new ModelFileError(onnxFile, 'has no past_key_values inputs (an export without KV cache)');
+    const presentOf = new Map<string, string>();
+    for (const p of pastNames) {
+      const present = p.replace(/^past_key_values\./, 'present.');
+      if (!session.outputNames.includes(present)) throw new ModelFileError(onnxFile, `has ${p} but no output ${present}`);
+      presentOf.set(p, present);
+    }
+    const meta = (session as unknown as { inputMetadata?: { name: string; type?: string }[] }).inputMetadata;
+    const pastMeta = Array.isArray(meta) ? meta.find((m) => m.name === pastNames[0]) : undefined;
+    const kvType = pastMeta?.type === 'float16' || (!pastMeta?.type && (dtype === 'fp16' || dtype === 'q4f16')) ? 'float16' : 'float32';
+
+    const eos = generationConfig['eos_token_id'] ?? config['eos_token_id'];
+    const eosTokenIds = (Array.isArray(eos) ? eos : eos === undefined || eos === null ? [] : [eos]).map(Number);
+    const bos = config['bos_token_id'];
+    const info: ModelInfo = {
+      source: sourceName,
+      name: source.name,
+      backend: runtime.backend,
+      adapter: runtime.adapter,
+      dtype,
+      modelType,
+      vocabSize,
+      contextLength,
+      numLayers: pastNames.length / 2,
+      numKvHeads,
+      headDim,
+      eosTokenIds,
+      bosTokenId: typeof bos === 'number' ? bos : null,
+      hasChatTemplate: tokenizer.hasChatTemplate,
+      weightBytes: weights.length + externalData.reduce((s, e) => s + e.data.length, 0),
+    };
+    onProgress?.({ file: onnxFile, loaded: weights.length, total: weights.length, overallLoaded: info.weightBytes, overallTotal: info.weightBytes, phase: 'ready' });
+    return {
+      info,
+      session,
+      runtime,
+      tokenizer,
+      pastNames,
+      presentOf,
+      kvType,
+      hasPositionIds: inputs.includes('position_ids'),
+      hasCacheBranch: inputs.includes('use_cache_branch'),
+    };
+  }
+
+  async info(): Promise<ModelInfo> {
+    return this.model.info;
+  }
+
+  async encode(text: string, template: Template = 'none'): Promise<number[]> {
+    const { tokenizer } = this.model;
+    return template === 'chat' ? tokenizer.encodeChat(text) : tokenizer.encode(text);
+  }
+
+  async encodeContinuation(text: string): Promise<number[]> {
+    return this.model.tokenizer.encodeContinuation(text);
+  }
+
+  async renderChat(messages: ChatMessage[], addGenerationPrompt: boolean): Promise<string> {
+    return this.model.tokenizer.renderChat(messages, addGenerationPrompt);
+  }
+
+  async decode(ids: number[], options: { skipSpecial?: boolean } = {}): Promise<string> {
+    return this.model.tokenizer.decode(ids, options.skipSpecial ?? false);
+  }
+
+  async tokenTexts(ids: number[]): Promise<string[]> {
+    const { tokenizer } = this.model;
+    return ids.map((id) => tokenizer.tokenText(id));
+  }
+
+  async findTokens(query: string, limit = 20): Promise<number[]> {
+    return this.model.tokenizer.findTokens(query, limit);
+  }
+
+  score(ids: number[]): Promise<Logits> {
+    return this.exclusive(async () => {
+      const seq: SeqState = { block: null, row: 0, tokens: [] };
+      try {
+        return await this.forward([seq], [ids], true);
+      } finally {
+        this.dropRef(seq.block);
+      }
+    });
+  }
+
+  createSequence(ids: number[], options: StepOptions = {}): Promise<{ seq: SeqId; logits: Logits }> {
+    return this.exclusive(async () => {
+      const state: SeqState = { block: null, row: 0, tokens: [] };
+      const logits = await this.forward([state], [ids], options.all ?? false);
+      const seq = this.nextSeq++;
+      this.seqs.set(seq, state);
+      return { seq, logits };
+    });
+  }
+
+  step(seq: SeqId, ids: number[], options: StepOptions = {}): Promise<Logits> {
+    return this.exclusive(() => this.forward([this.state(seq)], [ids], options.all ?? false));
+  }
+
+  stepBatch(seqs: SeqId[], ids: number[][], options: StepOptions = {}): Promise<Logits> {
+    return this.exclusive(async () => {
+      if (seqs.length !== ids.length) throw new RangeError(`${seqs.length} sequences but ${ids.length} token lists`);
+      if (new Set(seqs).size !== seqs.length) throw new SequenceError('a sequence appears twice in one batch');
+      return this.forward(seqs.map((s) => this.state(s)), ids, options.all ?? false);
+    });
+  }
+
+  fork(seq: SeqId): Promise<SeqId> {
+    return this.exclusive(async () => {
+      const s = this.state(seq);
+      if (s.block) s.block.refs++;
+      const id = this.nextSeq++;
+      this.seqs.set(id, { block: s.block, row: s.row, tokens: s.tokens.slice() });
+      return id;
+    });
+  }
+
+  async tokens(seq: SeqId): Promise<number[]> {
+    return this.state(seq).tokens.slice();
+  }
+
+  release(seq: SeqId): Promise<void> {
+    return this.exclusive(async () => {
+      const s = this.seqs.get(seq);
+      if (!s) return;
+      this.seqs.delete(seq);
+      this.dropRef(s.block);
+    });
+  }
+
+  async liveSequences(): Promise<number> {
+    return this.seqs.size;
+  }
+
+  dispose(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.disposed) return;
+      for (const s of this.seqs.values()) this.dropRef(s.block);
+      this.seqs.clear();
+      const session = this.loaded?.session;
+      this.disposed = true;
+      this.loaded = null;
+      await session?.release();
+    });
+  }
+
+  private state(seq: SeqId): SeqState {
+    void this.model;
+    const s = this.seqs.get(seq);
+    if (!s) throw new SequenceError(`sequence ${seq} does not exist (released or never created)`);
+    return s;
+  }
+
+  private dropRef(block: KvBlock | null): void {
+    if (!block) return;
+    block.refs--;
+    if (block.refs <= 0) {
+      for (const t of block.tensors.values()) {
+        if (t.location !== 'cpu') t.dispose();
+      }
+      block.tensors.clear();
+      block.cpu = undefined;
+    }
+  }
+
+  /** Copy of a block's tensors on the CPU (downloaded once from the GPU if needed). */
+  private async cpuOf(block: KvBlock): Promise<Map<string, KvArray>> {
+    if (!block.cpu) {
+      const cpu = new Map<string, KvArray>();
+      for (const [name, t] of block.tensors) cpu.set(name, (await t.getData()) as KvArray);
+      block.cpu = cpu;
+    }
+    return block.cpu;
+  }
+
+  private emptyKv(m: Loaded, batch: number): Map<string, Tensor> {
+    const { numKvHeads, headDim } = m.info;
+    const out = new Map<string, Tensor>();
+    for (const name of m.pastNames) {
+      const data = m.kvType === 'float16' ? new Uint16Array(0) : new Float32Array(0);
+      out.set(name, new m.runtime.ort.Tensor(m.kvType, data, [batch, numKvHeads, 0, headDim]));
+    }
+    return out;
+  }
+
+  /** Past tensors and masks for these rows: the rows' own block when they are exactly it, otherwise a
+   *  new CPU block gathered (and padded) from the rows' blocks. */
+  private async pastFor(m: Loaded, rows: SeqState[]): Promise<{ tensors: Map<string, Tensor>; length: number; masks: Uint8Array[]; owned: boolean }> {
+    const B = rows.length;
+    const first = rows[0]!.block;
+    if (first && first.batch === B && rows.every((r, i) => r.block === first && r.row === i)) {
+      return { tensors: first.tensors, length: first.length, masks: first.masks, owned: false };
+    }
+    if (rows.every((r) => r.block === null)) {
+      return { tensors: this.emptyKv(m, B), length: 0, masks: rows.map(() => new Uint8Array(0)), owned: true };
+    }
+    const P = Math.max(...rows.map((r) => r.block?.length ?? 0));
+    const { numKvHeads: H, headDim: D } = m.info;
+    const masks = rows.map((r) => {
+      const mask = new Uint8Array(P);
+      if (r.block) mask.set(r.block.masks[r.row]!);
+      return mask;
+    });
+    const cpuBlocks = await Promise.all(rows.map((r) => (r.block ? this.cpuOf(r.block) : null)));
+    const tensors = new Map<string, Tensor>();
+    for (const name of m.pastNames) {
+      const dst = m.kvType === 'float16' ? new Uint16Array(B * H * P * D) : new Float32Array(B * H * P * D);
+      rows.forEach((r, b) => {
+        const blk = r.block;
+        if (!blk) return;
+        const src = cpuBlocks[b]!.get(name)!;
+        const L = blk.length;
+        for (let h = 0; h < H; h++) {
+          const s = ((r.row * H + h) * L) * D;
+          dst.set(src.subarray(s, s + L * D), ((b * H + h) * P) * D);
+        }
+      });
+      tensors.set(name, new m.runtime.ort.Tensor(m.kvType, dst, [B, H, P, D]));
+    }
+    return { tensors, length: P, masks, owned: true };
+  }
+
+  /** One forward pass for several rows; moves each row's state to the new block. */
+  private async forward(rows: SeqState[], ids: number[][], all: boolean): Promise<Logits> {
+    const m = this.model;
+    const B = rows.length;
+    if (B === 0) throw new RangeError('a forward pass needs at least one sequence');
+    const widths = ids.map((x) => x.length);
+    const L = Math.max(...widths);
+    if (widths.some((w) => w === 0)) throw new SequenceError('every sequence in a step needs at least one new token');
+    const limit = m.info.contextLength;
+    rows.forEach((r, b) => {
+      const requested = r.tokens.length + widths[b]!;
+      if (requested > limit) throw new ContextOverflowError(requested, limit);
+    });
+    const V = m.info.vocabSize;
+    for (const list of ids) {
+      for (const t of list) {
+        if (!Number.isInteger(t) || t < 0 || t >= V) throw new RangeError(`token id ${t} is outside the vocabulary (0..${V - 1})`);
+      }
+    }
+
+    const past = await this.pastFor(m, rows);
+    const P = past.length;
+    const T = m.runtime.ort.Tensor;
+    const inputIds = new BigInt64Array(B * L);
+    const positions = new BigInt64Array(B * L);
+    const attention = new BigInt64Array(B * (P + L));
+    const newMasks: Uint8Array[] = [];
+    rows.forEach((r, b) => {
+      const w = widths[b]!;
+      const start = r.tokens.length;
+      const mask = new Uint8Array(P + L);
+      mask.set(past.masks[b]!);
+      for (let j = 0; j < L; j++) {
+        inputIds[b * L + j] = BigInt(j < w ? ids[b]![j]! : 0);
+        positions[b * L + j] = BigInt(start + Math.min(j, w - 1));
+        mask[P + j] = j < w ? 1 : 0;
+      }
+      for (let j = 0; j < P + L; j++) attention[b * (P + L) + j] = BigInt(mask[j]!);
+      newMasks.push(mask);
+    });
+
+    const feeds: Record<string, Tensor> = {
+      input_ids: new T('int64', inputIds, [B, L]),
+      attention_mask: new T('int64', attention, [B, P + L]),
+    };
+    if (m.hasPositionIds) feeds['position_ids'] = new T('int64', positions, [B, L]);
+    if (m.hasCacheBranch) feeds['use_cache_branch'] = new T('bool', new Uint8Array([P > 0 ? 1 : 0]), [1]);
+    for (const [name, t] of past.tensors) feeds[name] = t;
+
+    let out: InferenceSession.OnnxValueMapType;
+    try {
+      out = await m.session.run(feeds);
+    } finally {
+      if (past.owned) for (const t of past.tensors.values()) if (t.location !== 'cpu') t.dispose();
+    }
+    const logitsTensor = out['logits'] as Tensor;
+    const fullV = logitsTensor.dims[2]!;
+    if (fullV !== V) {
+      // Some exports pad the vocabulary; report what the model gives.
+      m.info.vocabSize = fullV;
+    }
+    let raw: Float32Array | Uint16Array;
+    if (logitsTensor.location === 'cpu') raw = logitsTensor.data as Float32Array | Uint16Array;
+    else {
+      raw = (await logitsTensor.getData()) as Float32Array | Uint16Array;
+      logitsTensor.dispose();
+    }
+    if (!(raw instanceof Float32Array)) raw = halfToFloat(raw);
+
+    const block: KvBlock = { tensors: new Map(), batch: B, length: P + L, masks: newMasks, refs: 0 };
+    for (const name of m.pastNames) block.tensors.set(name, out[m.presentOf.get(name)!] as Tensor);
+    for (const [k, v] of Object.entries(out)) {
+      if (k !== 'logits' && !k.startsWith('present')) (v as Tensor).dispose?.();
+    }
+    rows.forEach((r, b) => {
+      this.dropRef(r.block);
+      r.block = block;
+      r.row = b;
+      block.refs++;
+      for (const t of ids[b]!) r.tokens.push(t);
+    });
+
+    if (all) return { data: raw, dims: [B, L, fullV] };
+    const last = new Float32Array(B * fullV);
+    for (let b = 0; b < B; b++) {
+      const at = (b * L + widths[b]! - 1) * fullV;
+      last.set(raw.subarray(at, at + fullV), b * fullV);
+    }
+    return { data: last, dims: [B, fullV] };
+  }
+}
+
+function halfToFloat(h: Uint16Array): Float32Array {
+  const out = new Float32Array(h.length);
+  for (let i = 0; i < h.length; i++) {
+    const x = h[i]!;
+    const sign = x & 0x8000 ? -1 : 1;
+    const exp = (x >> 10) & 0x1f;
+    const frac = x & 0x3ff;
+    out[i] = exp === 0 ? sign * 2 ** -14 * (frac / 1024) : exp === 31 ? (frac ? NaN : sign * Infinity) : sign * 2 ** (exp - 15) * (1 + frac / 1024);
+  }
+  return out;
+}
+
+export { LabAbortError };

@@ -1,0 +1,194 @@
+/**
+ * Where model files come from: a hub-layout folder on disk (Node), a URL (browser or Node), or a
+ * Hugging Face hub id (a URL under an endpoint). Every failure names the file and the problem.
+ */
+import { LabAbortError, ModelFileError, throwIfAborted } from './errors';
+
+export type BytesProgress = (loaded: number, total: number) => void;
+
+export interface FileSource {
+  /** What the user named: folder, URL or hub id. */
+  readonly label: string;
+  /** Short name for display, e.g. `lab-base`. */
+  readonly name: string;
+  /** Read a whole file. Missing → ModelFileError, or null when `optional`. */
+  readBytes(
+    file: string,
+    options?: { optional?: boolean; onProgress?: BytesProgress; signal?: AbortSignal },
+  ): Promise<Uint8Array | null>;
+}
+
+export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
+
+function isHtml(bytes: Uint8Array): boolean {
+  let i = 0;
+  while (i < bytes.length && i < 64 && (bytes[i] === 0x20 || bytes[i] === 0x0a || bytes[i] === 0x0d || bytes[i] === 0x09 || bytes[i] === 0xef || bytes[i] === 0xbb || bytes[i] === 0xbf)) i++;
+  return bytes[i] === 0x3c; // '<'
+}
+
+/** Parse a JSON model file; a missing, HTML or malformed file gives a ModelFileError naming it. */
+export async function readJson<T = Record<string, unknown>>(
+  source: FileSource,
+  file: string,
+  options: { optional?: boolean; signal?: AbortSignal } = {},
+): Promise<T | null> {
+  const bytes = await source.readBytes(file, options);
+  if (bytes === null) return null;
+  if (isHtml(bytes)) throw new ModelFileError(file, 'is an HTML page, not JSON (a wrong URL or a login page?)');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new ModelFileError(file, 'is not UTF-8 text');
+  }
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new ModelFileError(file, 'is JSON but not an object');
+    }
+    return value as T;
+  } catch (err) {
+    if (err instanceof ModelFileError) throw err;
+    throw new ModelFileError(file, `is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Check that ONNX bytes at least look like a protobuf model and not an error page. */
+export function checkOnnxBytes(file: string, bytes: Uint8Array): void {
+  if (bytes.length === 0) throw new ModelFileError(file, 'is empty');
+  if (isHtml(bytes)) throw new ModelFileError(file, 'is an HTML page, not an ONNX model');
+  // An ONNX ModelProto starts with field 1 (ir_version, varint): tag byte 0x08.
+  if (bytes[0] !== 0x08) throw new ModelFileError(file, 'is not an ONNX model (bad header)');
+  if (bytes.length < 64) throw new ModelFileError(file, `is truncated (${bytes.length} bytes)`);
+}
+
+async function readStream(
+  file: string,
+  response: Response,
+  onProgress: BytesProgress | undefined,
+  signal: AbortSignal | undefined,
+): Promise<Uint8Array> {
+  const total = Number(response.headers.get('content-length') ?? 0) || 0;
+  if (!response.body) {
+    const buf = new Uint8Array(await response.arrayBuffer());
+    onProgress?.(buf.length, buf.length);
+    return buf;
+  }
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let loaded = 0;
+  onProgress?.(0, total);
+  try {
+    for (;;) {
+      throwIfAborted(signal, `download of ${file}`);
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      loaded += value.length;
+      onProgress?.(loaded, total);
+    }
+  } catch (err) {
+    void reader.cancel().catch(() => {});
+    if (err instanceof LabAbortError || signal?.aborted) throw new LabAbortError(`download of ${file}`);
+    throw new ModelFileError(file, `download broke off after ${loaded} bytes (${(err as Error).message})`);
+  }
+  if (total && loaded !== total) {
+    throw new ModelFileError(file, `is truncated: ${loaded} of ${total} bytes arrived`);
+  }
+  const out = new Uint8Array(loaded);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+/** Files under a base URL (folder URL ending in `/`). */
+export function urlSource(baseUrl: string, label = baseUrl, fetchImpl: typeof fetch = fetch): FileSource {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return {
+    label,
+    name: nameOf(label),
+    async readBytes(file, options = {}) {
+      const url = new URL(file, base).href;
+      throwIfAborted(options.signal, `download of ${file}`);
+      let response: Response;
+      try {
+        response = await fetchImpl(url, options.signal ? { signal: options.signal } : {});
+      } catch (err) {
+        if (options.signal?.aborted) throw new LabAbortError(`download of ${file}`);
+        throw new ModelFileError(file, `could not be fetched from ${url} (${(err as Error).message})`);
+      }
+      if (response.status === 404 || response.status === 410) {
+        if (options.optional) return null;
+        throw new ModelFileError(file, `is missing (HTTP ${response.status} at ${url})`);
+      }
+      if (!response.ok) throw new ModelFileError(file, `could not be fetched (HTTP ${response.status} at ${url})`);
+      return readStream(file, response, options.onProgress, options.signal);
+    },
+  };
+}
+
+/** Files in a folder on disk (Node only; node:fs is imported lazily so browser bundles stay clean). */
+export function folderSource(folder: string): FileSource {
+  return {
+    label: folder,
+    name: nameOf(folder),
+    async readBytes(file, options = {}) {
+      const { readFile, stat } = await import('node:fs/promises');
+      const { join } = await import('node:path');
+      throwIfAborted(options.signal, `reading ${file}`);
+      const path = join(folder, file);
+      let size: number;
+      try {
+        size = (await stat(path)).size;
+      } catch {
+        if (options.optional) return null;
+        throw new ModelFileError(file, `is missing (looked for ${path})`);
+      }
+      options.onProgress?.(0, size);
+      const buf = await readFile(path);
+      options.onProgress?.(buf.length, size);
+      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+    },
+  };
+}
+
+/** The hub's URL layout: `<endpoint>/<org>/<repo>/resolve/<revision>/<file>`. */
+export function hubSource(
+  id: string,
+  options: { endpoint?: string; revision?: string; fetchImpl?: typeof fetch } = {},
+): FileSource {
+  const endpoint = (options.endpoint ?? DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
+  const revision = options.revision ?? 'main';
+  return urlSource(`${endpoint}/${id}/resolve/${encodeURIComponent(revision)}/`, id, options.fetchImpl);
+}
+
+export function nameOf(label: string): string {
+  const parts = label.replace(/[?#].*$/, '').split(/[\\/]+/).filter(Boolean);
+  const resolveAt = parts.indexOf('resolve');
+  if (resolveAt >= 2) return parts[resolveAt - 1]!;
+  return parts[parts.length - 1] ?? label;
+}
+
+/** A hub id looks like `org/name` (no scheme, no leading dot or slash). */
+export function looksLikeHubId(s: string): boolean {
+  return /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(s) && !s.startsWith('.');
+}
+
+/** File name of an ONNX weight variant in the hub layout used by transformers.js exports. */
+export function onnxFileFor(dtype: string): string {
+  const suffix: Record<string, string> = {
+    fp32: '',
+    fp16: '_fp16',
+    q8: '_quantized',
+    int8: '_int8',
+    uint8: '_uint8',
+    q4: '_q4',
+    q4f16: '_q4f16',
+    bnb4: '_bnb4',
+  };
+  if (!(dtype in suffix)) throw new RangeError(`unknown dtype ${dtype}`);
+  return `onnx/model${suffix[dtype]}.onnx`;
+}

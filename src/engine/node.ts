@@ -1,0 +1,82 @@
+/**
+ * The engine in Node (CLI, Vitest, benchmarks): onnxruntime-node on the CPU by default, or
+ * onnxruntime-web's WASM build, or onnxruntime-web on WebGPU through the `webgpu` package (Dawn).
+ */
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { createRequire } from 'node:module';
+import { LabEngine, type OrtModule, type Runtime } from './engine';
+import { BackendError } from './errors';
+import { folderSource, hubSource, looksLikeHubId, urlSource, type FileSource } from './files';
+
+export type NodeBackend = 'node' | 'wasm' | 'webgpu';
+
+/** A folder on disk, a URL, or a hub id (under `HF_ENDPOINT`, default the Hugging Face hub). */
+export function nodeSource(source: string): FileSource {
+  if (/^https?:\/\//.test(source)) return urlSource(source);
+  if (existsSync(source)) return folderSource(source);
+  if (looksLikeHubId(source)) return hubSource(source, { endpoint: process.env['HF_ENDPOINT'] });
+  return folderSource(source); // reports the missing folder's files by name
+}
+
+let webgpuInstalled = false;
+
+/** Provide navigator.gpu in Node through Dawn, with the writeBuffer workaround onnxruntime needs. */
+async function installNodeWebGpu(): Promise<string> {
+  const require = createRequire(import.meta.url);
+  let dawn: { create(flags: string[]): GPU; globals: Record<string, unknown> };
+  try {
+    dawn = require('webgpu') as typeof dawn;
+  } catch (err) {
+    throw new BackendError('webgpu', `the webgpu package could not be loaded (${(err as Error).message})`);
+  }
+  if (!webgpuInstalled) {
+    Object.assign(globalThis, dawn.globals);
+    const gpu = dawn.create([]);
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+    const Q = (dawn.globals['GPUQueue'] as { prototype: GPUQueue }).prototype;
+    const write = Q.writeBuffer;
+    // Dawn rejects the views onnxruntime passes; hand it a fresh copy of exactly the bytes meant.
+    Q.writeBuffer = function (this: GPUQueue, buffer: GPUBuffer, offset: number, data: BufferSource, dataOffset?: number, size?: number) {
+      const isView = ArrayBuffer.isView(data);
+      let view = isView ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : new Uint8Array(data as ArrayBuffer);
+      const unit = isView && 'BYTES_PER_ELEMENT' in data ? (data as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT : 1;
+      if (dataOffset !== undefined) {
+        const s = dataOffset * unit;
+        view = view.subarray(s, size !== undefined ? s + size * unit : undefined);
+      }
+      return write.call(this, buffer, offset, view.slice());
+    } as typeof Q.writeBuffer;
+    webgpuInstalled = true;
+  }
+  const adapter = await (globalThis.navigator as Navigator).gpu.requestAdapter();
+  if (!adapter) throw new BackendError('webgpu', 'Dawn found no adapter (set VK_ICD_FILENAMES for SwiftShader)');
+  const info = adapter.info;
+  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
+}
+
+export async function nodeRuntime(backend: NodeBackend = 'node'): Promise<Runtime> {
+  if (backend === 'node') {
+    const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
+    return {
+      ort,
+      backend: 'node',
+      adapter: `onnxruntime-node, CPU (${cpus().length} cores)`,
+      executionProviders: ['cpu'],
+      kvOnGpu: false,
+    };
+  }
+  const ortWeb = await import('onnxruntime-web');
+  ortWeb.env.wasm.numThreads = 1;
+  ortWeb.env.logLevel = 'error';
+  if (backend === 'wasm') {
+    return { ort: ortWeb as unknown as OrtModule, backend: 'wasm', adapter: 'onnxruntime-web WASM (Node)', executionProviders: ['wasm'], kvOnGpu: false };
+  }
+  const adapter = await installNodeWebGpu();
+  return { ort: ortWeb as unknown as OrtModule, backend: 'webgpu', adapter, executionProviders: ['webgpu'], kvOnGpu: true };
+}
+
+/** An in-process engine for Node. */
+export function createNodeEngine(backend: NodeBackend = 'node'): LabEngine {
+  return new LabEngine({ runtime: () => nodeRuntime(backend), source: nodeSource });
+}

@@ -1,0 +1,72 @@
+/**
+ * The model worker's API, typed in this one file. The worker entry (`workers/model.worker.ts`) only
+ * calls `expose(createModelWorkerHost())`; the page talks to it through `WorkerEngine`.
+ *
+ * Logits cross the boundary as transferred Float32Arrays (no copy); KV caches never leave the worker,
+ * sequences are named by ids. Load progress arrives through a proxied callback.
+ */
+import { transfer } from 'comlink';
+import type { LabEngine } from './engine';
+import { EngineStateError } from './errors';
+import { installErrorTransfer } from './worker-errors';
+import { createWebEngine, type WebEngineOptions } from './web';
+import type { ChatMessage, Dtype, LoadProgress, Logits, ModelInfo, SeqId, StepOptions, Template } from './types';
+
+export interface ModelWorkerApi {
+  init(options: WebEngineOptions): Promise<void>;
+  load(source: string, dtype: Dtype | undefined, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  info(): Promise<ModelInfo>;
+  encode(text: string, template?: Template): Promise<number[]>;
+  encodeContinuation(text: string): Promise<number[]>;
+  renderChat(messages: ChatMessage[], addGenerationPrompt: boolean): Promise<string>;
+  decode(ids: number[], options?: { skipSpecial?: boolean }): Promise<string>;
+  tokenTexts(ids: number[]): Promise<string[]>;
+  findTokens(query: string, limit?: number): Promise<number[]>;
+  score(ids: number[]): Promise<Logits>;
+  createSequence(ids: number[], options?: StepOptions): Promise<{ seq: SeqId; logits: Logits }>;
+  step(seq: SeqId, ids: number[], options?: StepOptions): Promise<Logits>;
+  stepBatch(seqs: SeqId[], ids: number[][], options?: StepOptions): Promise<Logits>;
+  fork(seq: SeqId): Promise<SeqId>;
+  tokens(seq: SeqId): Promise<number[]>;
+  release(seq: SeqId): Promise<void>;
+  liveSequences(): Promise<number>;
+  dispose(): Promise<void>;
+}
+
+function moved(l: Logits): Logits {
+  return transfer(l, [l.data.buffer as ArrayBuffer]);
+}
+
+export function createModelWorkerHost(): ModelWorkerApi {
+  installErrorTransfer();
+  let engine: LabEngine | null = null;
+  const e = (): LabEngine => {
+    if (!engine) throw new EngineStateError('the model worker was not initialised');
+    return engine;
+  };
+  return {
+    async init(options) {
+      engine = createWebEngine(options);
+    },
+    load: (source, dtype, onProgress) => e().load(source, { ...(dtype ? { dtype } : {}), ...(onProgress ? { onProgress } : {}) }),
+    info: () => e().info(),
+    encode: (text, template) => e().encode(text, template),
+    encodeContinuation: (text) => e().encodeContinuation(text),
+    renderChat: (messages, add) => e().renderChat(messages, add),
+    decode: (ids, options) => e().decode(ids, options),
+    tokenTexts: (ids) => e().tokenTexts(ids),
+    findTokens: (q, limit) => e().findTokens(q, limit),
+    score: async (ids) => moved(await e().score(ids)),
+    createSequence: async (ids, options) => {
+      const r = await e().createSequence(ids, options);
+      return transfer(r, [r.logits.data.buffer as ArrayBuffer]);
+    },
+    step: async (seq, ids, options) => moved(await e().step(seq, ids, options)),
+    stepBatch: async (seqs, ids, options) => moved(await e().stepBatch(seqs, ids, options)),
+    fork: (seq) => e().fork(seq),
+    tokens: (seq) => e().tokens(seq),
+    release: (seq) => e().release(seq),
+    liveSequences: () => e().liveSequences(),
+    dispose: () => e().dispose(),
+  };
+}

@@ -1,0 +1,116 @@
+/**
+ * WorkerEngine: the Engine interface over a dedicated worker (one per model), through Comlink.
+ * Aborting a load ends the worker (as squoosh does): nothing half-loaded lingers, and the engine
+ * reports LabAbortError from then on.
+ */
+import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
+import { EngineStateError, LabAbortError } from './errors';
+import type { ModelWorkerApi } from './worker-api';
+import { installErrorTransfer } from './worker-errors';
+import type { WebEngineOptions } from './web';
+import type { ChatMessage, Engine, LoadOptions, Logits, ModelInfo, SeqId, StepOptions, Template } from './types';
+
+export function defaultModelWorker(): Worker {
+  return new Worker(new URL('../../workers/model.worker.ts', import.meta.url), { type: 'module', name: 'model' });
+}
+
+export class WorkerEngine implements Engine {
+  private readonly worker: Worker;
+  private readonly api: Remote<ModelWorkerApi>;
+  private ready: Promise<void>;
+  private ended: string | null = null;
+
+  constructor(options: WebEngineOptions, makeWorker: () => Worker = defaultModelWorker) {
+    installErrorTransfer();
+    this.worker = makeWorker();
+    this.api = wrap<ModelWorkerApi>(this.worker);
+    this.ready = this.api.init(options);
+  }
+
+  private async call<T>(fn: (api: Remote<ModelWorkerApi>) => Promise<T>): Promise<T> {
+    if (this.ended) throw new EngineStateError(this.ended);
+    await this.ready;
+    return fn(this.api);
+  }
+
+  /** End the worker now; every later call fails with the given reason. */
+  terminate(reason = 'the model worker was stopped'): void {
+    if (this.ended) return;
+    this.ended = reason;
+    this.api[releaseProxy]();
+    this.worker.terminate();
+  }
+
+  async load(source: string, options: LoadOptions = {}): Promise<ModelInfo> {
+    const { signal, onProgress, dtype } = options;
+    if (signal?.aborted) {
+      this.terminate('loading was cancelled');
+      throw new LabAbortError('loading');
+    }
+    const progress = onProgress ? proxy(onProgress) : undefined;
+    const loading = this.call((api) => api.load(source, dtype, progress));
+    if (!signal) return loading;
+    return new Promise<ModelInfo>((resolve, reject) => {
+      const onAbort = () => {
+        this.terminate('loading was cancelled');
+        reject(new LabAbortError('loading'));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      loading.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  info(): Promise<ModelInfo> {
+    return this.call((a) => a.info());
+  }
+  encode(text: string, template?: Template): Promise<number[]> {
+    return this.call((a) => a.encode(text, template));
+  }
+  encodeContinuation(text: string): Promise<number[]> {
+    return this.call((a) => a.encodeContinuation(text));
+  }
+  renderChat(messages: ChatMessage[], addGenerationPrompt: boolean): Promise<string> {
+    return this.call((a) => a.renderChat(messages, addGenerationPrompt));
+  }
+  decode(ids: number[], options?: { skipSpecial?: boolean }): Promise<string> {
+    return this.call((a) => a.decode(ids, options));
+  }
+  tokenTexts(ids: number[]): Promise<string[]> {
+    return this.call((a) => a.tokenTexts(ids));
+  }
+  findTokens(query: string, limit?: number): Promise<number[]> {
+    return this.call((a) => a.findTokens(query, limit));
+  }
+  score(ids: number[]): Promise<Logits> {
+    return this.call((a) => a.score(ids));
+  }
+  createSequence(ids: number[], options?: StepOptions): Promise<{ seq: SeqId; logits: Logits }> {
+    return this.call((a) => a.createSequence(ids, options));
+  }
+  step(seq: SeqId, ids: number[], options?: StepOptions): Promise<Logits> {
+    return this.call((a) => a.step(seq, ids, options));
+  }
+  stepBatch(seqs: SeqId[], ids: number[][], options?: StepOptions): Promise<Logits> {
+    return this.call((a) => a.stepBatch(seqs, ids, options));
+  }
+  fork(seq: SeqId): Promise<SeqId> {
+    return this.call((a) => a.fork(seq));
+  }
+  tokens(seq: SeqId): Promise<number[]> {
+    return this.call((a) => a.tokens(seq));
+  }
+  release(seq: SeqId): Promise<void> {
+    return this.call((a) => a.release(seq));
+  }
+  liveSequences(): Promise<number> {
+    return this.call((a) => a.liveSequences());
+  }
+  async dispose(): Promise<void> {
+    if (this.ended) return;
+    try {
+      await this.call((a) => a.dispose());
+    } finally {
+      this.terminate('the engine was disposed');
+    }
+  }
+}
