@@ -1,0 +1,57 @@
+/** `lab logits`: the next-token distribution after a text, from raw logits. */
+import type { Engine } from '../../engine/types';
+import { nextTokenView } from '../../lab/next-token';
+import { visibleToken } from '../../lab/tokens';
+import { choice, intOption, parse, required, table } from '../args';
+import { openModel, backendOption, type CommandContext } from '../context';
+
+export const usage = `lab logits --model <folder|url|hub-id> --text "<text>" [--top K] [--template none|chat]
+           [--backend node|wasm|webgpu] [--json]
+  The next-token distribution after the text: top K tokens with raw logit and probability (softmax of
+  the raw logits at temperature 1), and the entropy in nats.`;
+
+export async function run(argv: string[], ctx: CommandContext): Promise<void> {
+  const v = parse(argv, {
+    model: { type: 'string' },
+    text: { type: 'string' },
+    top: { type: 'string' },
+    template: { type: 'string' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const model = required(v, 'model');
+  if (typeof v['text'] !== 'string') required(v, 'text');
+  const text = v['text'] as string;
+  const top = intOption(v, 'top', 10);
+  const template = choice(v, 'template', ['none', 'chat'] as const, 'none');
+  const engine: Engine = await openModel(model, backendOption(v), ctx);
+  try {
+    const info = await engine.info();
+    const ids = await engine.encode(text, template);
+    const view = await nextTokenView(engine, ids, top);
+    if (v['json']) {
+      ctx.out(
+        JSON.stringify({
+          model: info.source,
+          backend: info.backend,
+          tokens: view.tokens,
+          next: {
+            entropy: view.entropy,
+            top: view.top.map((t) => ({ id: t.id, text: t.text, logit: t.logit, prob: t.prob })),
+          },
+        }),
+      );
+      return;
+    }
+    ctx.out(`model ${info.name} (${info.source}) · ${info.backend}: ${info.adapter}`);
+    ctx.out(`prompt: ${view.tokens.length} tokens (template ${template})`);
+    ctx.out(`next-token entropy: ${view.entropy.toFixed(4)} nats · mass outside the top ${top}: ${(view.massOutside * 100).toFixed(2)}%`);
+    const rows = [['rank', 'id', 'token', 'prob', 'logprob', 'logit']];
+    view.top.forEach((t, i) =>
+      rows.push([String(i + 1), String(t.id), visibleToken(t.text), `${(t.prob * 100).toFixed(2)}%`, t.logprob.toFixed(4), t.logit.toFixed(4)]),
+    );
+    ctx.out(table(rows, ['r', 'r', 'l', 'r', 'r', 'r']));
+  } finally {
+    await engine.dispose();
+  }
+}

@@ -1,0 +1,24 @@
+/** What every CLI command gets: output sinks and the way to open a model. */
+import { createNodeEngine, type NodeBackend } from '../engine/node';
+import type { Engine } from '../engine/types';
+import { choice } from './args';
+
+export interface CommandContext {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+export function backendOption(values: Record<string, unknown>): NodeBackend {
+  return choice(values, 'backend', ['node', 'wasm', 'webgpu'] as const, 'node');
+}
+
+export async function openModel(source: string, backend: NodeBackend, _ctx: CommandContext): Promise<Engine> {
+  const engine = createNodeEngine(backend);
+  try {
+    await engine.load(source);
+  } catch (err) {
+    await engine.dispose().catch(() => {});
+    throw err;
+  }
+  return engine;
+}

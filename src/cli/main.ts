@@ -1,0 +1,56 @@
+/**
+ * World Prior Lab's command line: the same engine and experiments as the page, in Node.
+ *   npm run -s lab -- <command> [flags]
+ */
+import { isLabError } from '../engine/errors';
+import { UsageError } from './args';
+import type { CommandContext } from './context';
+import * as logits from './commands/logits';
+
+interface Command {
+  usage: string;
+  run(argv: string[], ctx: CommandContext): Promise<void>;
+}
+
+const commands: Record<string, Command> = { logits };
+
+function help(): string {
+  return ['World Prior Lab CLI — usage: npm run -s lab -- <command> [flags]', '', ...Object.values(commands).map((c) => c.usage)].join('\n');
+}
+
+export async function main(argv: string[], ctx: CommandContext): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    ctx.out(help());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    ctx.err(`unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  try {
+    await command.run(rest, ctx);
+    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      ctx.err(`usage error: ${err.message}\n\n${command.usage}`);
+      return 2;
+    }
+    if (isLabError(err) || err instanceof RangeError) {
+      ctx.err(`error: ${(err as Error).name}: ${(err as Error).message}`);
+      return 1;
+    }
+    ctx.err(`error: ${(err as Error)?.stack ?? String(err)}`);
+    return 1;
+  }
+}
+
+const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
+if (isEntry) {
+  const code = await main(process.argv.slice(2), {
+    out: (l) => process.stdout.write(`${l}\n`),
+    err: (l) => process.stderr.write(`${l}\n`),
+  });
+  process.exitCode = code;
+}

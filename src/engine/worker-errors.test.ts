@@ -1,0 +1,37 @@
+import { transferHandlers } from 'comlink';
+import { describe, expect, it } from 'vitest';
+import { ContextOverflowError, ModelFileError, isLabError } from './errors';
+import { installErrorTransfer } from './worker-errors';
+
+function roundTrip(err: unknown): unknown {
+  installErrorTransfer();
+  const handler = transferHandlers.get('throw')!;
+  const [wire] = handler.serialize({ value: err } as never) as [unknown, Transferable[]];
+  const cloned = structuredClone(wire);
+  try {
+    handler.deserialize(cloned as never);
+  } catch (e) {
+    return e;
+  }
+  throw new Error('deserialize did not throw');
+}
+
+describe('errors across the worker boundary', () => {
+  it('keep their class, name and fields', () => {
+    const e = roundTrip(new ContextOverflowError(600, 512)) as ContextOverflowError;
+    expect(e).toBeInstanceOf(ContextOverflowError);
+    expect(e.name).toBe('ContextOverflowError');
+    expect(e.requested).toBe(600);
+    expect(e.limit).toBe(512);
+    expect(e.message).toMatch(/600 tokens requested.*512/);
+    const f = roundTrip(new ModelFileError('onnx/model.onnx', 'is empty')) as ModelFileError;
+    expect(f).toBeInstanceOf(ModelFileError);
+    expect(f.file).toBe('onnx/model.onnx');
+    expect(isLabError(f, 'ModelFileError')).toBe(true);
+  });
+  it('pass other thrown values through', () => {
+    expect(roundTrip('plain')).toBe('plain');
+    const e = roundTrip(new Error('boom')) as Error;
+    expect(e.message).toBe('boom');
+  });
+});
