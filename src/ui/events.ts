@@ -1,0 +1,98 @@
+/**
+ * Typed events the components dispatch. They bubble and cross shadow roots, so `<lab-app>` hears
+ * them all; each carries plain data only.
+ */
+import type { Template } from '../engine/types';
+import type { PageBackend, Side } from './params';
+
+const init: EventInit = { bubbles: true, composed: true };
+
+/** The pair chooser asks for a pair of models to be loaded. */
+export class PairLoadEvent extends Event {
+  static readonly type = 'pair-load';
+  constructor(
+    readonly base: string,
+    readonly tuned: string,
+    readonly backend: PageBackend,
+  ) {
+    super(PairLoadEvent.type, init);
+  }
+}
+
+/** The prompt text changed (every keystroke; the app debounces). */
+export class PromptInputEvent extends Event {
+  static readonly type = 'prompt-input';
+  constructor(readonly prompt: string) {
+    super(PromptInputEvent.type, init);
+  }
+}
+
+export class TemplateChangeEvent extends Event {
+  static readonly type = 'template-change';
+  constructor(readonly template: Template) {
+    super(TemplateChangeEvent.type, init);
+  }
+}
+
+export class TopKChangeEvent extends Event {
+  static readonly type = 'topk-change';
+  constructor(readonly k: number) {
+    super(TopKChangeEvent.type, init);
+  }
+}
+
+/** A token of one model's table was chosen: append it to the shared context. */
+export class TokenChooseEvent extends Event {
+  static readonly type = 'token-choose';
+  constructor(
+    readonly side: Side,
+    readonly id: number,
+    readonly text: string,
+  ) {
+    super(TokenChooseEvent.type, init);
+  }
+}
+
+/** Append this model's most likely next token. */
+export class ModelStepEvent extends Event {
+  static readonly type = 'model-step';
+  constructor(readonly side: Side) {
+    super(ModelStepEvent.type, init);
+  }
+}
+
+export class LoadCancelEvent extends Event {
+  static readonly type = 'load-cancel';
+  constructor(readonly side: Side) {
+    super(LoadCancelEvent.type, init);
+  }
+}
+
+export class LoadRetryEvent extends Event {
+  static readonly type = 'load-retry';
+  constructor(readonly side: Side) {
+    super(LoadRetryEvent.type, init);
+  }
+}
+
+/** Remove the last appended token (`all`: every appended token). */
+export class ContextUndoEvent extends Event {
+  static readonly type = 'context-undo';
+  constructor(readonly all = false) {
+    super(ContextUndoEvent.type, init);
+  }
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    'pair-load': PairLoadEvent;
+    'prompt-input': PromptInputEvent;
+    'template-change': TemplateChangeEvent;
+    'topk-change': TopKChangeEvent;
+    'token-choose': TokenChooseEvent;
+    'model-step': ModelStepEvent;
+    'load-cancel': LoadCancelEvent;
+    'load-retry': LoadRetryEvent;
+    'context-undo': ContextUndoEvent;
+  }
+}

@@ -1,0 +1,184 @@
+/**
+ * One model of the pair on the page: its WorkerEngine (one Web Worker), load state, progress, and a
+ * sequence whose KV cache is reused while the context only grows (stepping appends tokens).
+ * No DOM; `onChange` tells the owner to re-render.
+ */
+import { isLabError } from '../engine/errors';
+import type { LoadProgress, ModelInfo, SeqId } from '../engine/types';
+import { WorkerEngine } from '../engine/worker-client';
+import { viewFromLogits, type NextTokenView } from '../lab/next-token';
+import type { PageBackend, Side } from './params';
+
+export type SlotStatus = 'idle' | 'loading' | 'ready' | 'cancelled' | 'error';
+
+/** An error as shown on the page: its class name and message. */
+export interface ShownError {
+  name: string;
+  message: string;
+}
+
+export function shownError(err: unknown): ShownError {
+  if (err instanceof Error || (typeof err === 'object' && err !== null && 'message' in err)) {
+    const e = err as { name?: unknown; message?: unknown };
+    return { name: String(e.name || 'Error'), message: String(e.message ?? '') };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+export interface SlotState {
+  side: Side;
+  source: string;
+  status: SlotStatus;
+  progress: LoadProgress | null;
+  info: ModelInfo | null;
+  error: ShownError | null;
+}
+
+export class ModelSlot {
+  state: SlotState;
+  engine: WorkerEngine | null = null;
+  private abort: AbortController | null = null;
+  private backend: PageBackend = 'auto';
+  /** Bumped on every (re)load, so late answers of an old engine are dropped. */
+  private epoch = 0;
+  private cache: { seq: SeqId; tokens: number[]; logits: Float32Array } | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly side: Side,
+    private readonly onChange: () => void,
+  ) {
+    this.state = { side, source: '', status: 'idle', progress: null, info: null, error: null };
+  }
+
+  private set(patch: Partial<SlotState>): void {
+    this.state = { ...this.state, ...patch };
+    this.onChange();
+  }
+
+  get ready(): boolean {
+    return this.state.status === 'ready' && this.engine !== null;
+  }
+
+  /** Load a model in a fresh worker; resolves when it is ready, cancelled or failed (never throws). */
+  async load(source: string, backend: PageBackend): Promise<void> {
+    this.stop();
+    const epoch = ++this.epoch;
+    this.backend = backend;
+    const engine = new WorkerEngine({
+      backend,
+      wasmBase: new URL('./ort/', location.href).href,
+      baseUrl: location.href,
+    });
+    const abort = new AbortController();
+    this.engine = engine;
+    this.abort = abort;
+    this.set({ source, status: 'loading', progress: null, info: null, error: null });
+    try {
+      const info = await engine.load(source, {
+        signal: abort.signal,
+        onProgress: (progress) => {
+          if (epoch === this.epoch && this.state.status === 'loading') this.set({ progress });
+        },
+      });
+      if (epoch !== this.epoch) return;
+      this.abort = null;
+      this.set({ status: 'ready', info });
+    } catch (err) {
+      if (epoch !== this.epoch) return;
+      this.abort = null;
+      engine.terminate(isLabError(err, 'LabAbortError') ? 'loading was cancelled' : 'loading failed');
+      this.engine = null;
+      if (isLabError(err, 'LabAbortError')) this.set({ status: 'cancelled', error: null });
+      else this.set({ status: 'error', error: shownError(err) });
+    }
+  }
+
+  /** Cancel a load in progress: ends the worker. */
+  cancel(): void {
+    if (this.state.status === 'loading') this.abort?.abort();
+  }
+
+  retry(): Promise<void> {
+    return this.load(this.state.source, this.backend);
+  }
+
+  /** End the worker (if any) without changing the shown state. */
+  private stop(): void {
+    this.epoch++;
+    this.abort = null;
+    this.cache = null;
+    this.queue = Promise.resolve();
+    this.engine?.terminate('the model was unloaded');
+    this.engine = null;
+  }
+
+  dispose(): void {
+    this.stop();
+    this.set({ status: 'idle', progress: null, info: null, error: null });
+  }
+
+  /** Run engine work one call at a time, and only for the engine that is current when it starts. */
+  private serial<T>(fn: (engine: WorkerEngine) => Promise<T>): Promise<T> {
+    const epoch = this.epoch;
+    const run = this.queue.then(() => {
+      if (epoch !== this.epoch || !this.engine) throw new StaleError();
+      return fn(this.engine);
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Ids of `text` in the given template. */
+  encode(text: string, template: 'none' | 'chat'): Promise<number[]> {
+    return this.serial((e) => e.encode(text, template));
+  }
+
+  encodeContinuation(text: string): Promise<number[]> {
+    return this.serial((e) => e.encodeContinuation(text));
+  }
+
+  tokenTexts(ids: number[]): Promise<string[]> {
+    return this.serial((e) => e.tokenTexts(ids));
+  }
+
+  /**
+   * The next-token view after `ids`. When `ids` extends the previous context, only the new tokens
+   * are run (the sequence's KV cache is reused); otherwise a fresh sequence is created.
+   */
+  distribution(ids: number[], k: number): Promise<NextTokenView> {
+    return this.serial(async (engine) => {
+      const c = this.cache;
+      let logits: Float32Array;
+      if (c && ids.length >= c.tokens.length && c.tokens.every((t, i) => ids[i] === t)) {
+        if (ids.length === c.tokens.length) logits = c.logits;
+        else {
+          try {
+            logits = (await engine.step(c.seq, ids.slice(c.tokens.length))).data;
+          } catch (err) {
+            this.cache = null;
+            await engine.release(c.seq).catch(() => undefined);
+            throw err;
+          }
+          c.tokens = ids.slice();
+          c.logits = logits;
+        }
+      } else {
+        this.cache = null;
+        if (c) await engine.release(c.seq);
+        const created = await engine.createSequence(ids);
+        logits = created.logits.data;
+        this.cache = { seq: created.seq, tokens: ids.slice(), logits };
+      }
+      return viewFromLogits(engine, ids, logits, k);
+    });
+  }
+}
+
+/** Thrown (and ignored by the app) when an answer belongs to an engine that was replaced. */
+export class StaleError extends Error {
+  override readonly name = 'StaleError';
+  constructor() {
+    super('the model was replaced while this was running');
+  }
+}

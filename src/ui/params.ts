@@ -1,0 +1,65 @@
+/**
+ * The page's state as it appears in the URL: `?base=`, `?tuned=` (folder URLs or hub ids),
+ * `?prompt=`, `?backend=webgpu|wasm|auto`, `?template=none|chat`, `?k=`. Defaults are left out of the
+ * URL so that a plain link opens the lab-grown pair.
+ */
+import type { BackendChoice, Template } from '../engine/types';
+
+export type Side = 'base' | 'tuned';
+export const SIDES: readonly Side[] = ['base', 'tuned'];
+
+/** The lab-grown pair, served next to the page. */
+export const LAB_PAIR: Readonly<Record<Side, string>> = { base: './models/lab-base/', tuned: './models/lab-tuned/' };
+export const DEFAULT_PROMPT = 'The old man looked at the';
+export const DEFAULT_K = 10;
+export const MAX_K = 100;
+
+export type PageBackend = Extract<BackendChoice, 'webgpu' | 'wasm' | 'auto'>;
+const BACKENDS: readonly PageBackend[] = ['auto', 'webgpu', 'wasm'];
+const TEMPLATES: readonly Template[] = ['none', 'chat'];
+
+export interface LabParams {
+  base: string;
+  tuned: string;
+  prompt: string;
+  backend: PageBackend;
+  template: Template;
+  k: number;
+}
+
+export function clampK(k: number): number {
+  if (!Number.isFinite(k)) return DEFAULT_K;
+  return Math.max(1, Math.min(MAX_K, Math.round(k)));
+}
+
+export function isLabPair(p: Pick<LabParams, 'base' | 'tuned'>): boolean {
+  return p.base === LAB_PAIR.base && p.tuned === LAB_PAIR.tuned;
+}
+
+export function readParams(search: string): LabParams {
+  const q = new URLSearchParams(search);
+  const backend = q.get('backend') as PageBackend | null;
+  const template = q.get('template') as Template | null;
+  const k = q.get('k');
+  return {
+    base: q.get('base')?.trim() || LAB_PAIR.base,
+    tuned: q.get('tuned')?.trim() || LAB_PAIR.tuned,
+    prompt: q.get('prompt') ?? DEFAULT_PROMPT,
+    backend: backend && BACKENDS.includes(backend) ? backend : 'auto',
+    template: template && TEMPLATES.includes(template) ? template : 'none',
+    k: k === null ? DEFAULT_K : clampK(Number(k)),
+  };
+}
+
+/** The query string (with `?`, or empty) for these params; defaults are omitted. */
+export function writeParams(p: LabParams): string {
+  const q = new URLSearchParams();
+  if (p.base !== LAB_PAIR.base) q.set('base', p.base);
+  if (p.tuned !== LAB_PAIR.tuned) q.set('tuned', p.tuned);
+  if (p.prompt !== DEFAULT_PROMPT) q.set('prompt', p.prompt);
+  if (p.backend !== 'auto') q.set('backend', p.backend);
+  if (p.template !== 'none') q.set('template', p.template);
+  if (p.k !== DEFAULT_K) q.set('k', String(p.k));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
