@@ -1,0 +1,133 @@
+/**
+ * `<lab-app>`: the first lab page. Base and tuned side by side, each with its next-token distribution
+ * after the same context. State and engine calls live in LabController; this renders and forwards.
+ */
+import { LitElement, css, html } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import {
+  ContextUndoEvent,
+  LoadCancelEvent,
+  LoadRetryEvent,
+  ModelStepEvent,
+  PairLoadEvent,
+  PromptInputEvent,
+  TemplateChangeEvent,
+  TokenChooseEvent,
+  TopKChangeEvent,
+} from './events';
+import { LabController } from './lab-controller';
+import { readParams, SIDES } from './params';
+import { shared } from './styles';
+import './model-panel';
+import './pair-chooser';
+import './prompt-editor';
+
+const HEADINGS = { base: 'Base', tuned: 'Tuned' } as const;
+
+@customElement('lab-app')
+export class LabApp extends LitElement {
+  static override styles = [
+    shared,
+    css`
+      :host {
+        display: block;
+        max-width: 1400px;
+        margin: 0 auto;
+        padding: 1.2rem 1.5rem 2rem;
+      }
+      header h1 {
+        margin: 0;
+        font-size: 1.6rem;
+        letter-spacing: -0.01em;
+      }
+      header p {
+        margin: 0.25rem 0 0;
+        color: var(--muted);
+      }
+      .card {
+        background: var(--surface);
+        border: 1px solid var(--border);
+        border-radius: 10px;
+        padding: 0.9rem 1rem;
+        margin-top: 1rem;
+      }
+      .note {
+        margin: 0.6rem 0 0;
+        font-size: 0.85rem;
+        color: var(--muted);
+      }
+      .columns {
+        display: grid;
+        grid-template-columns: repeat(2, minmax(0, 1fr));
+        gap: 1rem;
+        margin-top: 1rem;
+        align-items: stretch;
+      }
+      @media (max-width: 860px) {
+        :host {
+          padding: 0.8rem 0.7rem 1.5rem;
+        }
+        .columns {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
+    `,
+  ];
+
+  private readonly lab = new LabController(this, readParams(location.search));
+
+  constructor() {
+    super();
+    this.addEventListener(PairLoadEvent.type, (e) => void this.lab.loadPair(e.base, e.tuned, e.backend));
+    this.addEventListener(PromptInputEvent.type, (e) => this.lab.setPrompt(e.prompt));
+    this.addEventListener(TemplateChangeEvent.type, (e) => this.lab.setTemplate(e.template));
+    this.addEventListener(TopKChangeEvent.type, (e) => this.lab.setK(e.k));
+    this.addEventListener(TokenChooseEvent.type, (e) => this.lab.choose(e.side, e.id, e.text));
+    this.addEventListener(ModelStepEvent.type, (e) => this.lab.step(e.side));
+    this.addEventListener(LoadCancelEvent.type, (e) => this.lab.cancel(e.side));
+    this.addEventListener(LoadRetryEvent.type, (e) => void this.lab.retry(e.side));
+    this.addEventListener(ContextUndoEvent.type, (e) => this.lab.undo(e.all));
+  }
+
+  override render() {
+    const { params, appended, sameTokenizer } = this.lab;
+    return html`
+      <header>
+        <h1>World Prior Lab</h1>
+        <p>What fine-tuning did to a model's world prior: the base and the tuned model's next-token distributions after the same text, side by side.</p>
+      </header>
+      <div class="card">
+        <pair-chooser .base=${params.base} .tuned=${params.tuned} .backend=${params.backend}></pair-chooser>
+      </div>
+      <div class="card">
+        <prompt-editor
+          .prompt=${params.prompt}
+          .template=${params.template}
+          .k=${params.k}
+          .appended=${appended.map((t) => ({ text: t.text, from: t.side }))}
+        ></prompt-editor>
+        <p class="note">
+          Click a token (or focus it and press Enter) to append it to the context of both models${sameTokenizer === false
+            ? ' — the tokenizers differ, so its text is re-encoded for the other model'
+            : ''}.
+        </p>
+      </div>
+      <div class="columns">
+        ${SIDES.map(
+          (side) => html`<model-panel
+            .side=${side}
+            .heading=${HEADINGS[side]}
+            .slotState=${this.lab.slots[side].state}
+            .sideView=${this.lab.views[side]}
+          ></model-panel>`,
+        )}
+      </div>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'lab-app': LabApp;
+  }
+}
