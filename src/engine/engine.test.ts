@@ -16,7 +16,7 @@ const BASE = resolve('models/lab-base');
 const TUNED = resolve('models/lab-tuned');
 
 interface Reference {
-  sequences: { text: string; ids: number[]; logits_file: string; shape: [number, number]; offset?: number }[];
+  sequences: { text: string; ids: number[]; logits_file: string; shape: [number, number]; offset_bytes?: number }[];
 }
 
 function loadReference(folder: string): { text: string; ids: number[]; logits: Float32Array; shape: [number, number] }[] {
@@ -25,7 +25,7 @@ function loadReference(folder: string): { text: string; ids: number[]; logits: F
     const buf = readFileSync(join(folder, s.logits_file));
     const all = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
     const n = s.shape[0] * s.shape[1];
-    const off = s.offset ?? 0;
+    const off = (s.offset_bytes ?? 0) / 4;
     return { text: s.text, ids: s.ids, shape: s.shape, logits: all.subarray(off, off + n) };
   });
 }
@@ -260,7 +260,7 @@ describe('errors', () => {
   }
   const cases: [string, (dir: string) => void, RegExp][] = [
     ['an HTML page as the model', (d) => writeFileSync(join(d, 'onnx/model.onnx'), '<!DOCTYPE html><html>Sign in</html>'), /^onnx\/model\.onnx: is an HTML page/],
-    ['a truncated model', (d) => truncateSync(join(d, 'onnx/model.onnx'), 5000), /^onnx\/model\.onnx: onnxruntime could not load it/],
+    ['a truncated model', (d) => truncateSync(join(d, 'onnx/model.onnx'), 5000), /^onnx\/model\.onnx: is corrupt or truncated/],
     ['a missing tokenizer', (d) => writeFileSync(join(d, 'tokenizer.json'), ''), /^tokenizer\.json: is not valid JSON/],
     ['a config that is not a causal LM', (d) => writeFileSync(join(d, 'config.json'), JSON.stringify({ ...JSON.parse(readFileSync(join(BASE, 'config.json'), 'utf8')), architectures: ['BertModel'] })), /^config\.json: is not a causal language model/],
   ];
@@ -270,7 +270,7 @@ describe('errors', () => {
       const err = await e.load(brokenCopy(mutate)).catch((x: unknown) => x);
       expect(err).toBeInstanceOf(ModelFileError);
       expect((err as Error).message).toMatch(message);
-      expect((err as Error).message).not.toMatch(/protobuf|at Object\./);
+      expect((err as Error).message).not.toMatch(/\n\s+at /);
       await e.dispose();
     });
   }

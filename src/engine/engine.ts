@@ -217,6 +217,7 @@ export class LabEngine implements Engine {
       });
     } catch (err) {
       const msg = String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 300);
+      if (/protobuf parsing failed/i.test(msg)) throw new ModelFileError(onnxFile, 'is corrupt or truncated: onnxruntime could not parse the model');
       throw new ModelFileError(onnxFile, `onnxruntime could not load it (${msg})`);
     }
     const inputs = session.inputNames;
@@ -304,7 +305,8 @@ export class LabEngine implements Engine {
     return this.exclusive(async () => {
       const seq: SeqState = { block: null, row: 0, tokens: [] };
       try {
-        return await this.forward([seq], [ids], true);
+        const out = await this.forward([seq], [ids], true);
+        return { data: out.data, dims: [ids.length, out.dims[2]!] };
       } finally {
         this.dropRef(seq.block);
       }

@@ -104,6 +104,7 @@ export class LabTokenizer {
   }
 
   decode(ids: number[], skipSpecial = false): string {
+    if (ids.length === 0) return '';
     return this.inner.decode(ids, { skip_special_tokens: skipSpecial, clean_up_tokenization_spaces: false });
   }
 
