@@ -6,6 +6,7 @@ import { isLabError } from '../engine/errors';
 import { UsageError } from './args';
 import type { CommandContext } from './context';
 import * as answers from './commands/answers';
+import * as compare from './commands/compare';
 import * as logits from './commands/logits';
 
 interface Command {
@@ -13,7 +14,7 @@ interface Command {
   run(argv: string[], ctx: CommandContext): Promise<void>;
 }
 
-const commands: Record<string, Command> = { logits, answers };
+const commands: Record<string, Command> = { logits, compare, answers };
 
 function help(): string {
   return ['World Prior Lab CLI — usage: npm run -s lab -- <command> [flags]', '', ...Object.values(commands).map((c) => c.usage)].join('\n');

@@ -1,0 +1,112 @@
+/** `lab compare`: base vs tuned, token by token, teacher-forced. */
+import { compare } from '../../lab/compare';
+import { visibleToken } from '../../lab/tokens';
+import { choice, intOption, parse, required, table } from '../args';
+import { backendOption, openModel, type CommandContext } from '../context';
+
+export const usage = `lab compare --base <m> --tuned <m> --prompt "<p>" [--response "<r>"]
+           [--base-template none|urial|chat] [--tuned-template chat|none] [--max-tokens N] [--cross]
+           [--backend node|wasm|webgpu] [--json]
+  Scores the response (default: the tuned model's greedy answer) under both models, each in one
+  teacher-forced pass: per token the probability and rank under each model, KL(tuned‖base), entropies,
+  URIAL's class (unshifted rank 1 / marginal 2–3 / shifted >3 under the base), and a summary with the
+  branching factors and γ of the sharpened base (base logits × γ fitted to the tuned model).`;
+
+export async function run(argv: string[], ctx: CommandContext): Promise<void> {
+  const v = parse(argv, {
+    base: { type: 'string' },
+    tuned: { type: 'string' },
+    prompt: { type: 'string' },
+    response: { type: 'string' },
+    'base-template': { type: 'string' },
+    'tuned-template': { type: 'string' },
+    'max-tokens': { type: 'string' },
+    cross: { type: 'boolean' },
+    backend: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const basePath = required(v, 'base');
+  const tunedPath = required(v, 'tuned');
+  const prompt = required(v, 'prompt');
+  const baseTemplate = choice(v, 'base-template', ['none', 'urial', 'chat'] as const, 'none');
+  const tunedTemplate = choice(v, 'tuned-template', ['chat', 'none'] as const, 'chat');
+  const maxTokens = intOption(v, 'max-tokens', 64);
+  const backend = backendOption(v);
+  const base = await openModel(basePath, backend, ctx);
+  try {
+    const tuned = await openModel(tunedPath, backend, ctx);
+    try {
+      const r = await compare({
+        base,
+        tuned,
+        prompt,
+        ...(typeof v['response'] === 'string' ? { response: v['response'] } : {}),
+        baseTemplate,
+        tunedTemplate,
+        maxTokens,
+        crossScore: Boolean(v['cross']),
+      });
+      if (v['json']) {
+        ctx.out(
+          JSON.stringify({
+            contexts: r.contexts,
+            response_tokens: r.response_tokens,
+            positions: r.positions.map((p) => ({
+              id: p.id,
+              text: p.text,
+              logp_base: p.logp_base,
+              logp_tuned: p.logp_tuned,
+              rank_base: p.rank_base,
+              rank_tuned: p.rank_tuned,
+              kl_tuned_base: p.kl_tuned_base,
+              entropy_base: p.entropy_base,
+              entropy_tuned: p.entropy_tuned,
+              class: p.class,
+              top1_base: p.top1_base,
+              top1_tuned: p.top1_tuned,
+            })),
+            summary: r.summary,
+            shifted_tokens: r.shifted_tokens,
+            by_position: r.by_position,
+            ...(r.cross ? { cross: r.cross } : {}),
+          }),
+        );
+        return;
+      }
+      const s = r.summary;
+      ctx.out(`base context (${baseTemplate}, ${r.contexts.base.length} tokens): ${JSON.stringify(r.context_texts.base)}`);
+      ctx.out(`tuned context (${tunedTemplate}, ${r.contexts.tuned.length} tokens): ${JSON.stringify(r.context_texts.tuned)}`);
+      const rows = [['pos', 'token', 'p_base', 'p_tuned', 'rank_b', 'rank_t', 'KL(t‖b)', 'H_base', 'H_tuned', 'class', 'base top-1']];
+      r.positions.forEach((p, i) =>
+        rows.push([
+          String(i),
+          visibleToken(p.text),
+          Math.exp(p.logp_base).toFixed(4),
+          Math.exp(p.logp_tuned).toFixed(4),
+          String(p.rank_base),
+          String(p.rank_tuned),
+          p.kl_tuned_base.toFixed(3),
+          p.entropy_base.toFixed(3),
+          p.entropy_tuned.toFixed(3),
+          p.class,
+          visibleToken(p.top1_base.text),
+        ]),
+      );
+      ctx.out(table(rows, ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l']));
+      const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+      ctx.out(`\nunshifted ${pct(s.unshifted)} · marginal ${pct(s.marginal)} · shifted ${pct(s.shifted)} · mean KL(tuned‖base) ${s.mean_kl.toFixed(4)} nats`);
+      ctx.out(`branching factor exp(mean entropy): base ${s.branching_factor_base.toFixed(2)} · tuned ${s.branching_factor_tuned.toFixed(2)}`);
+      ctx.out(`sharpened base: γ = ${s.gamma.toFixed(3)}, mean KL(tuned‖base^γ) ${s.mean_kl_sharpened.toFixed(4)} → explains ${pct(s.sharpening_explains)} of the shift`);
+      if (r.shifted_tokens.length) ctx.out(`most often shifted: ${r.shifted_tokens.slice(0, 10).map((t) => `${visibleToken(t.text)}×${t.count}`).join(' ')}`);
+      if (r.cross) {
+        const c = r.cross;
+        ctx.out(`cross-scoring: base greedy ${JSON.stringify(c.base_greedy.text)} logp base ${c.base_greedy.logp_base.toFixed(2)} / tuned ${c.base_greedy.logp_tuned.toFixed(2)}`);
+        ctx.out(`               tuned greedy ${JSON.stringify(c.tuned_greedy.text)} logp base ${c.tuned_greedy.logp_base.toFixed(2)} / tuned ${c.tuned_greedy.logp_tuned.toFixed(2)}`);
+      }
+    } finally {
+      await tuned.dispose();
+    }
+  } finally {
+    await base.dispose();
+  }
+}

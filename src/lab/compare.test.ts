@@ -1,0 +1,119 @@
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabEngine } from '../engine/engine';
+import { createNodeEngine } from '../engine/node';
+import { seededRandom } from './distributions';
+import { compare, fitGamma, shiftClass, urialContext } from './compare';
+
+/** Independent computations from raw logits (plain loops, no shared helpers). */
+function logProbs(row: Float32Array): number[] {
+  const m = Math.max(...row);
+  const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+  return Array.from(row, (v) => v - lse);
+}
+
+describe('classes and sharpening', () => {
+  it('URIAL classes change at ranks 1 | 2–3 | 4+', () => {
+    expect(shiftClass(1)).toBe('unshifted');
+    expect(shiftClass(2)).toBe('marginal');
+    expect(shiftClass(3)).toBe('marginal');
+    expect(shiftClass(4)).toBe('shifted');
+    expect(shiftClass(1000)).toBe('shifted');
+  });
+  it('fits γ exactly when the tuned logits are the base logits times a constant', () => {
+    const rnd = seededRandom(11);
+    const base = Array.from({ length: 6 }, () => Float32Array.from({ length: 300 }, () => (rnd() - 0.5) * 6));
+    const tuned = base.map((r) => r.map((x) => x * 2.5));
+    const { gamma, meanKl } = fitGamma(tuned, base);
+    expect(gamma).toBeCloseTo(2.5, 2);
+    expect(meanKl).toBeLessThan(1e-6);
+  });
+  it('writes the URIAL frame', () => {
+    expect(urialContext('Are bugs real?')).toBe('# Query:\n```\nAre bugs real?\n```\n\n# Answer:\n```\n');
+  });
+});
+
+describe('compare on the lab pair', () => {
+  let base: LabEngine;
+  let tuned: LabEngine;
+  beforeAll(async () => {
+    base = createNodeEngine('node');
+    tuned = createNodeEngine('node');
+    await base.load(resolve('models/lab-base'));
+    await tuned.load(resolve('models/lab-tuned'));
+  });
+  afterAll(async () => {
+    await base.dispose();
+    await tuned.dispose();
+  });
+
+  it('every figure matches an independent computation from raw logits', async () => {
+    const prompt = 'Are bugs real?';
+    const response = " That's a great question! It depends on how you look at it.";
+    const r = await compare({ base, tuned, prompt, response, baseTemplate: 'urial', tunedTemplate: 'chat' });
+    expect(r.contexts.tuned).toEqual(await tuned.encode(prompt, 'chat'));
+    expect(r.contexts.base).toEqual(await base.encode(urialContext(prompt)));
+    const resp = await tuned.encodeContinuation(response);
+    expect(r.response_tokens.map((t) => t.id)).toEqual(resp);
+    const fb = await base.score([...r.contexts.base, ...resp]);
+    const ft = await tuned.score([...r.contexts.tuned, ...resp]);
+    const V = fb.dims[1]!;
+    let klSum = 0;
+    const counts = { unshifted: 0, marginal: 0, shifted: 0 };
+    resp.forEach((id, k) => {
+      const b = fb.data.subarray((r.contexts.base.length - 1 + k) * V, (r.contexts.base.length + k) * V);
+      const t = ft.data.subarray((r.contexts.tuned.length - 1 + k) * V, (r.contexts.tuned.length + k) * V);
+      const lb = logProbs(b);
+      const lt = logProbs(t);
+      const p = r.positions[k]!;
+      expect(p.logp_base).toBeCloseTo(lb[id]!, 6);
+      expect(p.logp_tuned).toBeCloseTo(lt[id]!, 6);
+      const rankB = 1 + lb.filter((x) => x > lb[id]!).length;
+      expect(p.rank_base).toBe(rankB);
+      expect(p.rank_tuned).toBe(1 + lt.filter((x) => x > lt[id]!).length);
+      const kl = lt.reduce((s, x, i) => s + Math.exp(x) * (x - lb[i]!), 0);
+      expect(p.kl_tuned_base).toBeCloseTo(kl, 6);
+      expect(p.kl_tuned_base).toBeGreaterThanOrEqual(0);
+      expect(p.entropy_base).toBeCloseTo(-lb.reduce((s, x) => s + Math.exp(x) * x, 0), 6);
+      expect(p.entropy_tuned).toBeCloseTo(-lt.reduce((s, x) => s + Math.exp(x) * x, 0), 6);
+      expect(p.top1_base.id).toBe(lb.indexOf(Math.max(...lb)));
+      expect(p.top1_tuned.id).toBe(lt.indexOf(Math.max(...lt)));
+      const cls = rankB === 1 ? 'unshifted' : rankB <= 3 ? 'marginal' : 'shifted';
+      expect(p.class).toBe(cls);
+      counts[cls]++;
+      klSum += kl;
+    });
+    const n = resp.length;
+    expect(r.summary.unshifted).toBeCloseTo(counts.unshifted / n, 12);
+    expect(r.summary.marginal).toBeCloseTo(counts.marginal / n, 12);
+    expect(r.summary.shifted).toBeCloseTo(counts.shifted / n, 12);
+    expect(r.summary.unshifted + r.summary.marginal + r.summary.shifted).toBeCloseTo(1, 12);
+    expect(r.summary.mean_kl).toBeCloseTo(klSum / n, 6);
+    const meanH = r.positions.reduce((s, p) => s + p.entropy_tuned, 0) / n;
+    expect(r.summary.branching_factor_tuned).toBeCloseTo(Math.exp(meanH), 6);
+    expect(r.summary.mean_kl_sharpened).toBeLessThanOrEqual(r.summary.mean_kl + 1e-9);
+    expect(r.summary.sharpening_explains).toBeGreaterThanOrEqual(-1e-9);
+    expect(r.shifted_tokens.reduce((s, t) => s + t.count, 0)).toBe(counts.shifted);
+  });
+
+  it('KL is 0 and nothing is explained away when both sides are the same model', async () => {
+    const r = await compare({ base, tuned: base, prompt: 'The jury said', response: ' that the city was', baseTemplate: 'none', tunedTemplate: 'none' });
+    for (const p of r.positions) {
+      expect(p.kl_tuned_base).toBeCloseTo(0, 9);
+      expect(p.logp_base).toBe(p.logp_tuned);
+      expect(p.rank_base).toBe(p.rank_tuned);
+    }
+    expect(r.summary.mean_kl).toBeCloseTo(0, 9);
+    expect(r.summary.gamma).toBeCloseTo(1, 2);
+  });
+
+  it('without a response the tuned model answers greedily, and cross-scoring adds up', async () => {
+    const r = await compare({ base, tuned, prompt: 'Are bugs real?', baseTemplate: 'chat', maxTokens: 12, crossScore: true });
+    expect(r.positions.length).toBeGreaterThan(0);
+    expect(r.positions.every((p) => p.rank_tuned === 1)).toBe(true); // greedy: each token is the tuned top-1
+    expect(r.cross!.tuned_greedy.ids).toEqual(r.response_tokens.map((t) => t.id));
+    const sum = r.positions.reduce((s, p) => s + p.logp_tuned, 0);
+    expect(r.cross!.tuned_greedy.logp_tuned).toBeCloseTo(sum, 4);
+    expect(r.cross!.tuned_greedy.logp_base).toBeCloseTo(r.positions.reduce((s, p) => s + p.logp_base, 0), 4);
+  });
+});
