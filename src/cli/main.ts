@@ -7,14 +7,16 @@ import { UsageError } from './args';
 import type { CommandContext } from './context';
 import * as answers from './commands/answers';
 import * as compare from './commands/compare';
+import * as inject from './commands/inject';
 import * as logits from './commands/logits';
+import * as sweep from './commands/sweep';
 
 interface Command {
   usage: string;
   run(argv: string[], ctx: CommandContext): Promise<void>;
 }
 
-const commands: Record<string, Command> = { logits, compare, answers };
+const commands: Record<string, Command> = { logits, compare, sweep, inject, answers };
 
 function help(): string {
   return ['World Prior Lab CLI — usage: npm run -s lab -- <command> [flags]', '', ...Object.values(commands).map((c) => c.usage)].join('\n');
