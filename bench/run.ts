@@ -1,0 +1,17 @@
+/**
+ * `npm run bench`: speed targets, checked here and reported in the README (never by timed tests).
+ * Every comparison is a ratio of numbers measured in this one run on this machine.
+ */
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { decodeBench } from './decode';
+
+const models = [resolve('models/lab-base'), resolve('models/lab-tuned')];
+
+async function main(): Promise<void> {
+  console.log(`World Prior Lab benchmarks — ${new Date().toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, Node ${process.version}\n`);
+  console.log('## Decode with full logits (greedy, 48 tokens, median of 5)\n');
+  console.log(await decodeBench(models));
+}
+
+await main();
