@@ -57,7 +57,6 @@ export async function labBench(folder: string, backend: NodeBackend): Promise<st
     rows.push([`branch step (fork of a node, ${branches} branches alive) vs plain step`, `${branch.toFixed(2)} ms vs ${plain.toFixed(2)} ms`, (branch / plain).toFixed(2) + '×', '≤ 1.2×']);
     for (const f of alive) await engine.release(f);
   }
-  await engine.release(plainSeq);
   await engine.release(trunk);
 
   // Sweeps: one batch of 32 samples vs 32 sequential generations of the same length.
