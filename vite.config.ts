@@ -28,12 +28,20 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
-/** Files of a hub-layout model folder that the page may load (relative paths, `/` separated). */
+/** Files of a hub-layout model folder that the page may load (relative paths, `/` separated):
+ *  config/tokenizer/generation JSON, the chat template, README.md and onnx/ — not reference data or
+ *  training material that may sit next to them. */
+const HUB_FILES = new Set([
+  'config.json',
+  'generation_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'chat_template.jinja',
+  'README.md',
+]);
 function isHubFile(rel: string): boolean {
-  if (rel.split('/').some((p) => p.startsWith('.') || p === '')) return false;
-  if (/^[^/]+\.json$/.test(rel)) return true; // config, tokenizer, tokenizer_config, generation_config, reference …
-  if (rel === 'README.md' || rel === 'chat_template.jinja') return true;
-  return /^onnx\/[^/]+\.onnx(_data(_\d+)?)?$/.test(rel);
+  return HUB_FILES.has(rel) || /^onnx\/[\w.-]+\.onnx(_data(_\d+)?)?$/.test(rel);
 }
 
 const mime: Record<string, string> = {

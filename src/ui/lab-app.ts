@@ -33,7 +33,7 @@ export class LabApp extends LitElement {
         display: block;
         max-width: 1400px;
         margin: 0 auto;
-        padding: 1.2rem 1.5rem 2rem;
+        padding: 1rem 1.5rem 2rem;
       }
       header h1 {
         margin: 0;
@@ -48,11 +48,11 @@ export class LabApp extends LitElement {
         background: var(--surface);
         border: 1px solid var(--border);
         border-radius: 10px;
-        padding: 0.9rem 1rem;
-        margin-top: 1rem;
+        padding: 0.75rem 1rem;
+        margin-top: 0.8rem;
       }
       .note {
-        margin: 0.6rem 0 0;
+        margin: 0.4rem 0 0;
         font-size: 0.85rem;
         color: var(--muted);
       }
@@ -60,7 +60,7 @@ export class LabApp extends LitElement {
         display: grid;
         grid-template-columns: repeat(2, minmax(0, 1fr));
         gap: 1rem;
-        margin-top: 1rem;
+        margin-top: 0.8rem;
         align-items: stretch;
       }
       @media (max-width: 860px) {

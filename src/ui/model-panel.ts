@@ -34,10 +34,10 @@ export class ModelPanel extends LitElement {
         background: var(--surface);
         border: 1px solid var(--border);
         border-radius: 10px;
-        padding: 0.9rem 1rem 1rem;
+        padding: 0.8rem 1rem 0.9rem;
         display: flex;
         flex-direction: column;
-        gap: 0.75rem;
+        gap: 0.6rem;
         height: 100%;
       }
       header {

@@ -5,7 +5,7 @@
  */
 import { isLabError } from '../engine/errors';
 import type { LoadProgress, ModelInfo, SeqId } from '../engine/types';
-import { WorkerEngine } from '../engine/worker-client';
+import { defaultModelWorker, WorkerEngine } from '../engine/worker-client';
 import { viewFromLogits, type NextTokenView } from '../lab/next-token';
 import type { PageBackend, Side } from './params';
 
@@ -65,12 +65,25 @@ export class ModelSlot {
     this.stop();
     const epoch = ++this.epoch;
     this.backend = backend;
-    const engine = new WorkerEngine({
-      backend,
-      wasmBase: new URL('./ort/', location.href).href,
-      baseUrl: location.href,
-    });
     const abort = new AbortController();
+    let workerFailed: ShownError | null = null;
+    const engine = new WorkerEngine(
+      {
+        backend,
+        wasmBase: new URL('./ort/', location.href).href,
+        baseUrl: location.href,
+      },
+      () => {
+        // A worker whose script fails to load or throws on start would never answer: treat that as
+        // a failed load instead of waiting forever.
+        const worker = defaultModelWorker();
+        worker.addEventListener('error', (e) => {
+          workerFailed = { name: 'WorkerError', message: e.message || 'the model worker failed to start (its script could not be loaded)' };
+          if (epoch === this.epoch && this.state.status === 'loading') abort.abort();
+        });
+        return worker;
+      },
+    );
     this.engine = engine;
     this.abort = abort;
     this.set({ source, status: 'loading', progress: null, info: null, error: null });
@@ -89,7 +102,8 @@ export class ModelSlot {
       this.abort = null;
       engine.terminate(isLabError(err, 'LabAbortError') ? 'loading was cancelled' : 'loading failed');
       this.engine = null;
-      if (isLabError(err, 'LabAbortError')) this.set({ status: 'cancelled', error: null });
+      if (workerFailed) this.set({ status: 'error', error: workerFailed });
+      else if (isLabError(err, 'LabAbortError')) this.set({ status: 'cancelled', error: null });
       else this.set({ status: 'error', error: shownError(err) });
     }
   }

@@ -40,7 +40,7 @@ export class PromptEditor extends LitElement {
       }
       textarea {
         width: 100%;
-        min-height: 4.2rem;
+        min-height: 3.2rem;
         resize: vertical;
         line-height: 1.4;
       }

@@ -23,6 +23,7 @@ export class TokenTable extends LitElement {
       }
       table {
         width: 100%;
+        table-layout: fixed;
         border-collapse: collapse;
         font-size: 0.9rem;
         font-variant-numeric: tabular-nums;
@@ -42,7 +43,7 @@ export class TokenTable extends LitElement {
         text-align: right;
       }
       td {
-        padding: 0.28rem 0.4rem;
+        padding: 0.22rem 0.4rem;
         border-bottom: 1px solid var(--border);
         vertical-align: middle;
       }
@@ -57,12 +58,21 @@ export class TokenTable extends LitElement {
         outline-offset: -3px;
         background: var(--surface-hover);
       }
+      col.rank {
+        width: 2.2rem;
+      }
+      col.bar {
+        width: 24%;
+      }
+      col.prob {
+        width: 4.6rem;
+      }
+      col.logprob,
+      col.logit {
+        width: 4.9rem;
+      }
       td.rank {
         color: var(--muted);
-        width: 2.2em;
-      }
-      td.token {
-        max-width: 11rem;
       }
       td.token code {
         display: inline-block;
@@ -75,10 +85,6 @@ export class TokenTable extends LitElement {
         border: 1px solid var(--border);
         border-radius: 4px;
         padding: 0 0.3rem;
-      }
-      td.bar {
-        width: 28%;
-        min-width: 4rem;
       }
       .bar-track {
         height: 0.7rem;
@@ -96,8 +102,12 @@ export class TokenTable extends LitElement {
         color: var(--muted);
       }
       @media (max-width: 520px) {
-        .logprob {
+        .logprob,
+        col.logprob {
           display: none;
+        }
+        col.bar {
+          width: 18%;
         }
       }
     `,
@@ -125,6 +135,14 @@ export class TokenTable extends LitElement {
   override render() {
     return html`
       <table>
+        <colgroup>
+          <col class="rank" />
+          <col class="token" />
+          <col class="bar" />
+          <col class="prob" />
+          <col class="logprob" />
+          <col class="logit" />
+        </colgroup>
         <thead>
           <tr>
             <th scope="col">#</th>

@@ -1,0 +1,84 @@
+/**
+ * Helpers for driving the lab page with playwright-core and the system Chromium (never downloaded).
+ * WebGPU runs on SwiftShader in headless Chromium with --enable-unsafe-webgpu.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--enable-unsafe-webgpu',
+      '--enable-features=Vulkan',
+      '--use-angle=swiftshader',
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+}
+
+export type Side = 'base' | 'tuned';
+
+export interface Row {
+  id: number;
+  logit: number;
+  prob: number;
+  text: string;
+}
+
+export interface PanelData {
+  backend: string | null;
+  badge: string;
+  rows: Row[];
+  entropy: number;
+  massOutside: number;
+  /** Token ids of the context the distribution is for. */
+  context: number[];
+}
+
+export type LabState = 'loading' | 'ready' | 'error';
+
+/** Wait until the page leaves `loading`; returns the state it settled in. */
+export async function settle(page: Page, timeout = 200_000): Promise<LabState> {
+  await page.waitForFunction(() => {
+    const s = document.documentElement.dataset['labState'];
+    return s === 'ready' || s === 'error';
+  }, null, { timeout, polling: 100 });
+  return (await page.evaluate(() => document.documentElement.dataset['labState'])) as LabState;
+}
+
+/** Error texts shown on the page (both panels), for assertion messages. */
+export async function shownErrors(page: Page): Promise<string[]> {
+  return page.locator('model-panel .error-box').allInnerTexts();
+}
+
+export async function expectReady(page: Page): Promise<void> {
+  const state = await settle(page);
+  if (state !== 'ready') throw new Error(`the page settled in "${state}": ${(await shownErrors(page)).join(' | ')}`);
+}
+
+export async function readPanel(page: Page, side: Side): Promise<PanelData> {
+  const panel = page.locator(`model-panel[data-model="${side}"]`);
+  const rows = await panel.locator('token-table tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => ({
+      id: Number(tr.getAttribute('data-token-id')),
+      logit: Number(tr.getAttribute('data-logit')),
+      prob: Number(tr.getAttribute('data-prob')),
+      text: tr.querySelector('td.token')?.textContent ?? '',
+    })),
+  );
+  const entropy = Number(await panel.locator('[data-entropy]').getAttribute('data-entropy'));
+  const massOutside = Number(await panel.locator('[data-mass-outside]').getAttribute('data-mass-outside'));
+  const context = ((await panel.locator('[data-context]').getAttribute('data-context')) ?? '').split(',').filter(Boolean).map(Number);
+  const badge = (await panel.locator('[data-badge]').textContent()) ?? '';
+  return { backend: await panel.getAttribute('data-backend'), badge, rows, entropy, massOutside, context };
+}
+
+/** The prompt textarea's current value. */
+export function promptValue(page: Page): Promise<string> {
+  return page.locator('prompt-editor textarea').inputValue();
+}
