@@ -37,6 +37,7 @@ export class TokenTable extends LitElement {
         color: var(--muted);
         padding: 0.3rem 0.4rem;
         border-bottom: 1px solid var(--border);
+        white-space: nowrap;
       }
       th.num,
       td.num {
@@ -62,7 +63,7 @@ export class TokenTable extends LitElement {
         width: 2.2rem;
       }
       col.bar {
-        width: 24%;
+        width: 26%;
       }
       col.prob {
         width: 4.6rem;
@@ -148,8 +149,8 @@ export class TokenTable extends LitElement {
             <th scope="col">#</th>
             <th scope="col">Token</th>
             <th scope="col"><span class="visually-hidden">Probability bar</span></th>
-            <th scope="col" class="num">Prob.</th>
-            <th scope="col" class="num logprob">Log-prob.</th>
+            <th scope="col" class="num">Prob</th>
+            <th scope="col" class="num logprob" title="natural log of the probability">Log p</th>
             <th scope="col" class="num">Logit</th>
           </tr>
         </thead>
@@ -171,7 +172,7 @@ export class TokenTable extends LitElement {
                   @keydown=${(ev: KeyboardEvent) => this.onKey(ev, e)}
                 >
                   <td class="rank">${i + 1}</td>
-                  <td class="token"><code>${shown}</code></td>
+                  <td class="token"><code title=${shown}>${shown}</code></td>
                   <td class="bar" aria-hidden="true">
                     <div class="bar-track"><div class="bar-fill" style=${`width:${(e.prob * 100).toFixed(2)}%`}></div></div>
                   </td>

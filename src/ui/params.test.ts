@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_K, DEFAULT_PROMPT, LAB_PAIR, MAX_K, readParams, writeParams } from './params';
+
+describe('page params', () => {
+  it('defaults to the lab-grown pair, auto backend, no template, k = 10', () => {
+    expect(readParams('')).toEqual({ ...LAB_PAIR, prompt: DEFAULT_PROMPT, backend: 'auto', template: 'none', k: DEFAULT_K });
+    expect(writeParams(readParams(''))).toBe('');
+  });
+
+  it('reads and writes every parameter, round trip', () => {
+    const search = '?base=https%3A%2F%2Fexample.org%2Fm%2Fbase%2F&tuned=org%2Fname&prompt=%3Cscript%3E+%26+more%0A&backend=wasm&template=chat&k=25';
+    const p = readParams(search);
+    expect(p).toEqual({ base: 'https://example.org/m/base/', tuned: 'org/name', prompt: '<script> & more\n', backend: 'wasm', template: 'chat', k: 25 });
+    expect(readParams(writeParams(p))).toEqual(p);
+  });
+
+  it('ignores unknown values and clamps k', () => {
+    const p = readParams('?backend=cuda&template=alpaca&k=100000');
+    expect(p.backend).toBe('auto');
+    expect(p.template).toBe('none');
+    expect(p.k).toBe(MAX_K);
+    expect(readParams('?k=0').k).toBe(1);
+    expect(readParams('?k=abc').k).toBe(DEFAULT_K);
+    expect(readParams('?prompt=').prompt).toBe('');
+  });
+});
