@@ -205,6 +205,7 @@ export class LabEngine implements Engine {
     const sessionOptions: InferenceSession.SessionOptions = {
       executionProviders: runtime.executionProviders,
       graphOptimizationLevel: 'all',
+      logSeverityLevel: 3,
       ...(externalData.length ? { externalData } : {}),
       ...runtime.extraSessionOptions,
     };

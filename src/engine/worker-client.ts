@@ -4,7 +4,7 @@
  * reports LabAbortError from then on.
  */
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
-import { EngineStateError, LabAbortError } from './errors';
+import { BackendError, EngineStateError, LabAbortError } from './errors';
 import type { ModelWorkerApi } from './worker-api';
 import { installErrorTransfer } from './worker-errors';
 import type { WebEngineOptions } from './web';
@@ -19,18 +19,27 @@ export class WorkerEngine implements Engine {
   private readonly api: Remote<ModelWorkerApi>;
   private ready: Promise<void>;
   private ended: string | null = null;
+  /** Rejects when the worker dies (its script failed to load, or it threw outside any call). */
+  private readonly failure: Promise<never>;
 
   constructor(options: WebEngineOptions, makeWorker: () => Worker = defaultModelWorker) {
     installErrorTransfer();
     this.worker = makeWorker();
+    this.failure = new Promise<never>((_, reject) => {
+      this.worker.addEventListener('error', (e) => {
+        const reason = `the model worker failed${e.message ? `: ${e.message}` : ' to start (its script could not be loaded)'}`;
+        reject(new BackendError('worker', reason));
+        this.terminate(reason);
+      });
+    });
+    this.failure.catch(() => {});
     this.api = wrap<ModelWorkerApi>(this.worker);
     this.ready = this.api.init(options);
   }
 
   private async call<T>(fn: (api: Remote<ModelWorkerApi>) => Promise<T>): Promise<T> {
     if (this.ended) throw new EngineStateError(this.ended);
-    await this.ready;
-    return fn(this.api);
+    return Promise.race([this.ready.then(() => fn(this.api)), this.failure]);
   }
 
   /** End the worker now; every later call fails with the given reason. */
