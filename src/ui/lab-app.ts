@@ -16,11 +16,15 @@ import {
   TopKChangeEvent,
 } from './events';
 import { LabController } from './lab-controller';
-import { readParams, SIDES } from './params';
+import { readParams, SIDES, VIEWS, type ViewId } from './params';
 import { shared } from './styles';
 import './model-panel';
 import './pair-chooser';
 import './prompt-editor';
+import './views/compare-view';
+import './views/sweep-view';
+import './views/inject-view';
+import './views/answers-view';
 
 const HEADINGS = { base: 'Base', tuned: 'Tuned' } as const;
 
@@ -56,6 +60,28 @@ export class LabApp extends LitElement {
         font-size: 0.85rem;
         color: var(--muted);
       }
+      nav[role='tablist'] {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.25rem;
+        margin-top: 0.8rem;
+        border-bottom: 1px solid var(--border);
+      }
+      nav[role='tablist'] button {
+        border: 1px solid transparent;
+        border-bottom: none;
+        border-radius: 8px 8px 0 0;
+        background: none;
+        padding: 0.45rem 0.9rem;
+        color: var(--muted);
+      }
+      nav[role='tablist'] button[aria-selected='true'] {
+        background: var(--surface);
+        border-color: var(--border);
+        color: var(--text);
+        font-weight: 600;
+        margin-bottom: -1px;
+      }
       .columns {
         display: grid;
         grid-template-columns: repeat(2, minmax(0, 1fr));
@@ -89,16 +115,37 @@ export class LabApp extends LitElement {
     this.addEventListener(ContextUndoEvent.type, (e) => this.lab.undo(e.all));
   }
 
-  override render() {
+  private onTabKey(e: KeyboardEvent): void {
+    if (e.key !== 'ArrowRight' && e.key !== 'ArrowLeft') return;
+    const i = VIEWS.findIndex((v) => v.id === this.lab.params.view);
+    const next = VIEWS[(i + (e.key === 'ArrowRight' ? 1 : VIEWS.length - 1)) % VIEWS.length]!;
+    this.lab.setView(next.id);
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>(`#tab-${next.id}`)?.focus());
+  }
+
+  private renderView(view: ViewId) {
+    const { slots } = this.lab;
+    const base = slots.base.ready ? slots.base.engine : null;
+    const tuned = slots.tuned.ready ? slots.tuned.engine : null;
+    const baseInfo = slots.base.state.info;
+    const tunedInfo = slots.tuned.state.info;
+    switch (view) {
+      case 'compare':
+        return html`<compare-view .base=${base} .tuned=${tuned} .baseInfo=${baseInfo} .tunedInfo=${tunedInfo}></compare-view>`;
+      case 'sweep':
+        return html`<sweep-view .base=${base} .tuned=${tuned} .baseInfo=${baseInfo} .tunedInfo=${tunedInfo}></sweep-view>`;
+      case 'inject':
+        return html`<inject-view .base=${base} .tuned=${tuned} .baseInfo=${baseInfo} .tunedInfo=${tunedInfo}></inject-view>`;
+      case 'answers':
+        return html`<answers-view .base=${base} .tuned=${tuned} .baseInfo=${baseInfo} .tunedInfo=${tunedInfo}></answers-view>`;
+      default:
+        return this.renderNext();
+    }
+  }
+
+  private renderNext() {
     const { params, appended, sameTokenizer } = this.lab;
     return html`
-      <header>
-        <h1>World Prior Lab</h1>
-        <p>What fine-tuning did to a model's world prior: the base and the tuned model's next-token distributions after the same text, side by side.</p>
-      </header>
-      <div class="card">
-        <pair-chooser .base=${params.base} .tuned=${params.tuned} .backend=${params.backend}></pair-chooser>
-      </div>
       <div class="card">
         <prompt-editor
           .prompt=${params.prompt}
@@ -122,6 +169,35 @@ export class LabApp extends LitElement {
           ></model-panel>`,
         )}
       </div>
+    `;
+  }
+
+  override render() {
+    const { params } = this.lab;
+    return html`
+      <header>
+        <h1>World Prior Lab</h1>
+        <p>What fine-tuning did to a model's world prior: a base model and its tuned sibling, side by side, from their full logits.</p>
+      </header>
+      <div class="card">
+        <pair-chooser .base=${params.base} .tuned=${params.tuned} .backend=${params.backend}></pair-chooser>
+      </div>
+      <nav role="tablist" aria-label="Lab views" @keydown=${this.onTabKey}>
+        ${VIEWS.map(
+          (v) => html`<button
+            role="tab"
+            id="tab-${v.id}"
+            data-view=${v.id}
+            aria-selected=${params.view === v.id ? 'true' : 'false'}
+            aria-controls="view-${v.id}"
+            tabindex=${params.view === v.id ? 0 : -1}
+            @click=${() => this.lab.setView(v.id)}
+          >
+            ${v.label}
+          </button>`,
+        )}
+      </nav>
+      <section role="tabpanel" id="view-${params.view}" aria-labelledby="tab-${params.view}">${this.renderView(params.view)}</section>
     `;
   }
 }

@@ -85,7 +85,7 @@ export class LabController implements ReactiveController {
   }
 
   private updateUrl(): void {
-    const url = `${location.pathname}${writeParams(this.params)}${location.hash}`;
+    const url = `${location.pathname}${writeParams(this.params, location.search)}${location.hash}`;
     if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(history.state, '', url);
   }
 
@@ -146,6 +146,13 @@ export class LabController implements ReactiveController {
   }
 
   // ——— context ———
+
+  setView(view: LabParams['view']): void {
+    if (view === this.params.view) return;
+    this.params = { ...this.params, view };
+    this.updateUrl();
+    this.changed();
+  }
 
   setPrompt(prompt: string): void {
     if (prompt === this.params.prompt) return;

@@ -3,14 +3,14 @@ import { DEFAULT_K, DEFAULT_PROMPT, LAB_PAIR, MAX_K, readParams, writeParams } f
 
 describe('page params', () => {
   it('defaults to the lab-grown pair, auto backend, no template, k = 10', () => {
-    expect(readParams('')).toEqual({ ...LAB_PAIR, prompt: DEFAULT_PROMPT, backend: 'auto', template: 'none', k: DEFAULT_K });
+    expect(readParams('')).toEqual({ view: 'next', ...LAB_PAIR, prompt: DEFAULT_PROMPT, backend: 'auto', template: 'none', k: DEFAULT_K });
     expect(writeParams(readParams(''))).toBe('');
   });
 
   it('reads and writes every parameter, round trip', () => {
-    const search = '?base=https%3A%2F%2Fexample.org%2Fm%2Fbase%2F&tuned=org%2Fname&prompt=%3Cscript%3E+%26+more%0A&backend=wasm&template=chat&k=25';
+    const search = '?view=compare&base=https%3A%2F%2Fexample.org%2Fm%2Fbase%2F&tuned=org%2Fname&prompt=%3Cscript%3E+%26+more%0A&backend=wasm&template=chat&k=25';
     const p = readParams(search);
-    expect(p).toEqual({ base: 'https://example.org/m/base/', tuned: 'org/name', prompt: '<script> & more\n', backend: 'wasm', template: 'chat', k: 25 });
+    expect(p).toEqual({ view: 'compare', base: 'https://example.org/m/base/', tuned: 'org/name', prompt: '<script> & more\n', backend: 'wasm', template: 'chat', k: 25 });
     expect(readParams(writeParams(p))).toEqual(p);
   });
 
@@ -22,5 +22,11 @@ describe('page params', () => {
     expect(readParams('?k=0').k).toBe(1);
     expect(readParams('?k=abc').k).toBe(DEFAULT_K);
     expect(readParams('?prompt=').prompt).toBe('');
+    expect(readParams('?view=nope').view).toBe('next');
+  });
+
+  it("keeps the views' own parameters when writing", () => {
+    const p = readParams('?view=answers&prompt=x&choices=1..6');
+    expect(writeParams({ ...p, prompt: 'y' }, '?view=answers&prompt=x&choices=1..6')).toBe('?choices=1..6&view=answers&prompt=y');
   });
 });

@@ -18,7 +18,18 @@ export type PageBackend = Extract<BackendChoice, 'webgpu' | 'wasm' | 'auto'>;
 const BACKENDS: readonly PageBackend[] = ['auto', 'webgpu', 'wasm'];
 const TEMPLATES: readonly Template[] = ['none', 'chat'];
 
+/** The lab's views (tabs). `next` is the next-token page. */
+export const VIEWS = [
+  { id: 'next', label: 'Next token' },
+  { id: 'compare', label: 'Compare' },
+  { id: 'sweep', label: 'Temperature sweep' },
+  { id: 'inject', label: 'Injection' },
+  { id: 'answers', label: 'Answers' },
+] as const;
+export type ViewId = (typeof VIEWS)[number]['id'];
+
 export interface LabParams {
+  view: ViewId;
   base: string;
   tuned: string;
   prompt: string;
@@ -41,7 +52,9 @@ export function readParams(search: string): LabParams {
   const backend = q.get('backend') as PageBackend | null;
   const template = q.get('template') as Template | null;
   const k = q.get('k');
+  const view = q.get('view') as ViewId | null;
   return {
+    view: view && VIEWS.some((v) => v.id === view) ? view : 'next',
     base: q.get('base')?.trim() || LAB_PAIR.base,
     tuned: q.get('tuned')?.trim() || LAB_PAIR.tuned,
     prompt: q.get('prompt') ?? DEFAULT_PROMPT,
@@ -51,9 +64,14 @@ export function readParams(search: string): LabParams {
   };
 }
 
-/** The query string (with `?`, or empty) for these params; defaults are omitted. */
-export function writeParams(p: LabParams): string {
-  const q = new URLSearchParams();
+const KNOWN = ['view', 'base', 'tuned', 'prompt', 'backend', 'template', 'k'];
+
+/** The query string (with `?`, or empty) for these params; defaults are omitted. Parameters of the
+ *  views (other keys in `current`) are kept. */
+export function writeParams(p: LabParams, current = ''): string {
+  const q = new URLSearchParams(current);
+  for (const key of KNOWN) q.delete(key);
+  if (p.view !== 'next') q.set('view', p.view);
   if (p.base !== LAB_PAIR.base) q.set('base', p.base);
   if (p.tuned !== LAB_PAIR.tuned) q.set('tuned', p.tuned);
   if (p.prompt !== DEFAULT_PROMPT) q.set('prompt', p.prompt);
@@ -62,4 +80,21 @@ export function writeParams(p: LabParams): string {
   if (p.k !== DEFAULT_K) q.set('k', String(p.k));
   const s = q.toString();
   return s ? `?${s}` : '';
+}
+
+/** Set (or, with null, remove) a view's own URL parameters, keeping every other parameter. */
+export function updateQuery(updates: Record<string, string | null>): void {
+  const q = new URLSearchParams(location.search);
+  for (const [k, v] of Object.entries(updates)) {
+    if (v === null || v === '') q.delete(k);
+    else q.set(k, v);
+  }
+  const s = q.toString();
+  const url = `${location.pathname}${s ? `?${s}` : ''}${location.hash}`;
+  if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(history.state, '', url);
+}
+
+/** A view's own URL parameter. */
+export function queryParam(key: string): string | null {
+  return new URLSearchParams(location.search).get(key);
 }

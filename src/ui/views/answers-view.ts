@@ -1,0 +1,17 @@
+/** `<answers-view>`: placeholder until the view is built. */
+import { html } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import { PairView } from './pair-view';
+
+@customElement('answers-view')
+export class AnswersView extends PairView {
+  override render() {
+    return html`<div class="card muted">This view is being built.</div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'answers-view': AnswersView;
+  }
+}

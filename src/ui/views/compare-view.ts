@@ -1,0 +1,17 @@
+/** `<compare-view>`: placeholder until the view is built. */
+import { html } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import { PairView } from './pair-view';
+
+@customElement('compare-view')
+export class CompareView extends PairView {
+  override render() {
+    return html`<div class="card muted">This view is being built.</div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'compare-view': CompareView;
+  }
+}

@@ -1,0 +1,17 @@
+/** `<sweep-view>`: placeholder until the view is built. */
+import { html } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import { PairView } from './pair-view';
+
+@customElement('sweep-view')
+export class SweepView extends PairView {
+  override render() {
+    return html`<div class="card muted">This view is being built.</div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'sweep-view': SweepView;
+  }
+}
