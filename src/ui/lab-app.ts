@@ -21,6 +21,7 @@ import { shared } from './styles';
 import './model-panel';
 import './pair-chooser';
 import './prompt-editor';
+import './views/explore-view';
 import './views/compare-view';
 import './views/sweep-view';
 import './views/inject-view';
@@ -130,6 +131,8 @@ export class LabApp extends LitElement {
     const baseInfo = slots.base.state.info;
     const tunedInfo = slots.tuned.state.info;
     switch (view) {
+      case 'explore':
+        return html`<explore-view .base=${base} .tuned=${tuned} .baseInfo=${baseInfo} .tunedInfo=${tunedInfo}></explore-view>`;
       case 'compare':
         return html`<compare-view .base=${base} .tuned=${tuned} .baseInfo=${baseInfo} .tunedInfo=${tunedInfo}></compare-view>`;
       case 'sweep':

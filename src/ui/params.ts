@@ -21,6 +21,7 @@ const TEMPLATES: readonly Template[] = ['none', 'chat'];
 /** The lab's views (tabs). `next` is the next-token page. */
 export const VIEWS = [
   { id: 'next', label: 'Next token' },
+  { id: 'explore', label: 'Explore (loom)' },
   { id: 'compare', label: 'Compare' },
   { id: 'sweep', label: 'Temperature sweep' },
   { id: 'inject', label: 'Injection' },
