@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../engine/engine';
 import { createNodeEngine } from '../engine/node';
 import { seededRandom } from './distributions';
-import { compare, fitGamma, shiftClass, urialContext } from './compare';
+import { compare, compareJson, comparePositionsCsv, fitGamma, shiftClass, urialContext } from './compare';
 
 /** Independent computations from raw logits (plain loops, no shared helpers). */
 function logProbs(row: Float32Array): number[] {
@@ -78,6 +78,20 @@ describe('compare on the lab pair', () => {
       expect(p.entropy_tuned).toBeCloseTo(-lt.reduce((s, x) => s + Math.exp(x) * x, 0), 6);
       expect(p.top1_base.id).toBe(lb.indexOf(Math.max(...lb)));
       expect(p.top1_tuned.id).toBe(lt.indexOf(Math.max(...lt)));
+      // Top-5 alternatives of each model: the 5 largest probabilities, in order, with their texts.
+      for (const [alts, lp] of [
+        [p.top_base, lb],
+        [p.top_tuned, lt],
+      ] as const) {
+        const order = lp.map((x, i) => [x, i] as const).sort((x, y) => y[0] - x[0] || x[1] - y[1]);
+        expect(alts).toHaveLength(5);
+        alts.forEach((a, j) => {
+          expect(a.prob).toBeCloseTo(Math.exp(order[j]![0]), 6);
+          expect(a.prob).toBeCloseTo(Math.exp(lp[a.id]!), 9);
+        });
+      }
+      expect(p.top_base[0]!.id).toBe(p.top1_base.id);
+      expect(p.top_tuned[0]!.text).toBe(p.top1_tuned.text);
       const cls = rankB === 1 ? 'unshifted' : rankB <= 3 ? 'marginal' : 'shifted';
       expect(p.class).toBe(cls);
       counts[cls]++;
@@ -94,6 +108,39 @@ describe('compare on the lab pair', () => {
     expect(r.summary.mean_kl_sharpened).toBeLessThanOrEqual(r.summary.mean_kl + 1e-9);
     expect(r.summary.sharpening_explains).toBeGreaterThanOrEqual(-1e-9);
     expect(r.shifted_tokens.reduce((s, t) => s + t.count, 0)).toBe(counts.shifted);
+
+    // Exports: the CLI's JSON shape, and one CSV line per position with the same numbers.
+    const json = compareJson(r);
+    expect(Object.keys(json)).toEqual(['contexts', 'response_tokens', 'positions', 'summary', 'shifted_tokens', 'by_position']);
+    expect(json.positions[0]).toEqual(expect.objectContaining({ id: resp[0], logp_base: r.positions[0]!.logp_base, class: r.positions[0]!.class }));
+    const csv = comparePositionsCsv(r).trimEnd().split('\n');
+    expect(csv).toHaveLength(n + 1);
+    expect(csv[0]).toBe('pos,id,token,p_base,p_tuned,rank_base,rank_tuned,kl_tuned_base,entropy_base,entropy_tuned,class,kl_tuned_sharpened');
+    expect(Number(csv[1]!.split(',').at(-1))).toBe(r.positions[0]!.kl_tuned_sharpened);
+  });
+
+  it('quotes token texts with commas, quotes or newlines in the CSV', async () => {
+    const r = await compare({ base, tuned, prompt: 'Say', response: ' "a,b"\nc', baseTemplate: 'none', tunedTemplate: 'none', alternatives: 2 });
+    expect(r.positions[0]!.top_base).toHaveLength(2);
+    const lines = comparePositionsCsv(r);
+    // Parse it back with a minimal CSV reader and recover every token text.
+    const rows: string[][] = [];
+    let field = '';
+    let row: string[] = [];
+    let quoted = false;
+    for (let i = 0; i < lines.length; i++) {
+      const ch = lines[i]!;
+      if (quoted) {
+        if (ch === '"' && lines[i + 1] === '"') (field += '"'), i++;
+        else if (ch === '"') quoted = false;
+        else field += ch;
+      } else if (ch === '"') quoted = true;
+      else if (ch === ',') row.push(field), (field = '');
+      else if (ch === '\n') row.push(field), rows.push(row), (row = []), (field = '');
+      else field += ch;
+    }
+    expect(rows.slice(1).map((x) => x[2])).toEqual(r.positions.map((p) => p.text));
+    expect(rows.every((x) => x.length === 12)).toBe(true);
   });
 
   it('KL is 0 and nothing is explained away when both sides are the same model', async () => {

@@ -55,6 +55,15 @@ export interface PositionRecord {
   class: ShiftClass;
   /** KL(tuned ‖ base^γ) at the fitted γ. */
   kl_tuned_sharpened: number;
+  /** Each model's most likely tokens at this position (largest first), with probabilities. */
+  top_base: Alternative[];
+  top_tuned: Alternative[];
+}
+
+export interface Alternative {
+  id: number;
+  text: string;
+  prob: number;
 }
 
 export interface CompareSummary {
@@ -105,6 +114,8 @@ export interface CompareInput {
   maxTokens?: number;
   /** Also generate each model's greedy answer and score it under the other. */
   crossScore?: boolean;
+  /** How many alternatives per position and model to list in `top_base` / `top_tuned` (default 5). */
+  alternatives?: number;
   signal?: AbortSignal;
 }
 
@@ -171,6 +182,7 @@ export async function compare(input: CompareInput): Promise<CompareResult> {
   const baseTemplate = input.baseTemplate ?? 'none';
   const tunedTemplate = input.tunedTemplate ?? 'chat';
   const maxTokens = input.maxTokens ?? 64;
+  const nAlt = Math.max(0, input.alternatives ?? 5);
   const [baseInfo, tunedInfo] = await Promise.all([base.info(), tuned.info()]);
   const [ctxBase, ctxTuned] = await Promise.all([contextIds(base, prompt, baseTemplate), contextIds(tuned, prompt, tunedTemplate)]);
   const [textBase, textTuned] = await Promise.all([contextText(base, prompt, baseTemplate), contextText(tuned, prompt, tunedTemplate)]);
@@ -200,6 +212,7 @@ export async function compare(input: CompareInput): Promise<CompareResult> {
   const { gamma, meanKl: meanKlSharp } = fitGamma(tunedRows, baseRows);
 
   const top1Ids: number[] = [];
+  const altIds: number[] = [];
   const positionsRaw = response.map((id, k) => {
     const b = baseRows[k]!;
     const t = tunedRows[k]!;
@@ -208,6 +221,9 @@ export async function compare(input: CompareInput): Promise<CompareResult> {
     const tb = topK(b, 1)[0]!;
     const tt = topK(t, 1)[0]!;
     top1Ids.push(tb, tt);
+    const altB = topK(b, nAlt).map((i) => ({ id: i, prob: Math.exp(lb[i]!) }));
+    const altT = topK(t, nAlt).map((i) => ({ id: i, prob: Math.exp(lt[i]!) }));
+    for (const a of [...altB, ...altT]) altIds.push(a.id);
     const rankBase = rankOf(b, id);
     return {
       id,
@@ -220,18 +236,26 @@ export async function compare(input: CompareInput): Promise<CompareResult> {
       entropy_tuned: entropy(t),
       tb,
       tt,
+      altB,
+      altT,
       class: shiftClass(rankBase),
       kl_tuned_sharpened: klDivergence(t, b.map((x) => x * gamma)),
     };
   });
   const texts = await tuned.tokenTexts([...response, ...top1Ids]);
+  const uniqueAlt = [...new Set(altIds)];
+  const altTexts = new Map<number, string>();
+  (await tuned.tokenTexts(uniqueAlt)).forEach((t, i) => altTexts.set(uniqueAlt[i]!, t));
+  const withText = (alts: { id: number; prob: number }[]): Alternative[] => alts.map((a) => ({ id: a.id, text: altTexts.get(a.id)!, prob: a.prob }));
   const positions: PositionRecord[] = positionsRaw.map((p, k) => {
-    const { tb, tt, ...rest } = p;
+    const { tb, tt, altB, altT, ...rest } = p;
     return {
       ...rest,
       text: texts[k]!,
       top1_base: { id: tb, text: texts[response.length + 2 * k]! },
       top1_tuned: { id: tt, text: texts[response.length + 2 * k + 1]! },
+      top_base: withText(altB),
+      top_tuned: withText(altT),
     };
   });
 
@@ -277,4 +301,60 @@ export async function compare(input: CompareInput): Promise<CompareResult> {
     };
   }
   return result;
+}
+
+/** The JSON the CLI's `compare --json` writes (the view's export uses the same shape). */
+export function compareJson(r: CompareResult) {
+  return {
+    contexts: r.contexts,
+    response_tokens: r.response_tokens,
+    positions: r.positions.map((p) => ({
+      id: p.id,
+      text: p.text,
+      logp_base: p.logp_base,
+      logp_tuned: p.logp_tuned,
+      rank_base: p.rank_base,
+      rank_tuned: p.rank_tuned,
+      kl_tuned_base: p.kl_tuned_base,
+      entropy_base: p.entropy_base,
+      entropy_tuned: p.entropy_tuned,
+      class: p.class,
+      top1_base: p.top1_base,
+      top1_tuned: p.top1_tuned,
+    })),
+    summary: r.summary,
+    shifted_tokens: r.shifted_tokens,
+    by_position: r.by_position,
+    ...(r.cross ? { cross: r.cross } : {}),
+  };
+}
+
+const CSV_COLUMNS = ['pos', 'id', 'token', 'p_base', 'p_tuned', 'rank_base', 'rank_tuned', 'kl_tuned_base', 'entropy_base', 'entropy_tuned', 'class', 'kl_tuned_sharpened'] as const;
+
+function csvField(s: string): string {
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One CSV row per response position (full precision; the token text quoted as CSV needs). */
+export function comparePositionsCsv(r: CompareResult): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  r.positions.forEach((p, i) => {
+    lines.push(
+      [
+        String(i),
+        String(p.id),
+        csvField(p.text),
+        String(Math.exp(p.logp_base)),
+        String(Math.exp(p.logp_tuned)),
+        String(p.rank_base),
+        String(p.rank_tuned),
+        String(p.kl_tuned_base),
+        String(p.entropy_base),
+        String(p.entropy_tuned),
+        p.class,
+        String(p.kl_tuned_sharpened),
+      ].join(','),
+    );
+  });
+  return lines.join('\n') + '\n';
 }
