@@ -6,14 +6,16 @@ import { choice } from './args';
 export interface CommandContext {
   out: (line: string) => void;
   err: (line: string) => void;
+  /** `--cache-dir`: where hub models are cached (any command). */
+  cacheDir?: string;
 }
 
 export function backendOption(values: Record<string, unknown>): NodeBackend {
   return choice(values, 'backend', ['node', 'wasm', 'webgpu'] as const, 'node');
 }
 
-export async function openModel(source: string, backend: NodeBackend, _ctx: CommandContext): Promise<Engine> {
-  const engine = createNodeEngine(backend);
+export async function openModel(source: string, backend: NodeBackend, ctx: CommandContext): Promise<Engine> {
+  const engine = createNodeEngine(backend, ctx.cacheDir ? { cacheDir: ctx.cacheDir } : {});
   try {
     await engine.load(source);
   } catch (err) {

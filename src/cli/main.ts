@@ -19,10 +19,37 @@ interface Command {
 const commands: Record<string, Command> = { logits, compare, sweep, inject, answers };
 
 function help(): string {
-  return ['World Prior Lab CLI — usage: npm run -s lab -- <command> [flags]', '', ...Object.values(commands).map((c) => c.usage)].join('\n');
+  return [
+    'World Prior Lab CLI — usage: npm run -s lab -- <command> [flags]',
+    '',
+    '--model (and --base/--tuned) take a folder, a URL of a hub-layout folder, or a hub id org/name[@revision].',
+    'Hub downloads are verified and cached in --cache-dir <dir> (default $WPL_CACHE_DIR or ~/.cache/world-prior-lab);',
+    'the hub endpoint is $HF_ENDPOINT (default https://huggingface.co). A cached model works with the hub unreachable.',
+    '',
+    ...Object.values(commands).map((c) => c.usage),
+  ].join('\n');
 }
 
-export async function main(argv: string[], ctx: CommandContext): Promise<number> {
+/** Take the global `--cache-dir <dir>` (or `--cache-dir=<dir>`) out of the arguments. */
+function takeCacheDir(argv: string[]): { argv: string[]; cacheDir?: string } {
+  const out: string[] = [];
+  let cacheDir: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--cache-dir') cacheDir = argv[++i];
+    else if (a.startsWith('--cache-dir=')) cacheDir = a.slice('--cache-dir='.length);
+    else out.push(a);
+  }
+  return { argv: out, ...(cacheDir !== undefined ? { cacheDir } : {}) };
+}
+
+export async function main(args: string[], ctxIn: CommandContext): Promise<number> {
+  const { argv, cacheDir } = takeCacheDir(args);
+  const ctx: CommandContext = { ...ctxIn, ...(cacheDir !== undefined ? { cacheDir } : {}) };
+  if (cacheDir === '') {
+    ctx.err('usage error: --cache-dir needs a folder');
+    return 2;
+  }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     ctx.out(help());

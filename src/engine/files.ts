@@ -6,6 +6,12 @@ import { LabAbortError, ModelFileError, throwIfAborted } from './errors';
 
 export type BytesProgress = (loaded: number, total: number) => void;
 
+/** What the server said about a file: its length and, where the hub gives one, its SHA-256. */
+export interface FileMeta {
+  size?: number;
+  sha256?: string;
+}
+
 export interface FileSource {
   /** What the user named: folder, URL or hub id. */
   readonly label: string;
@@ -14,7 +20,7 @@ export interface FileSource {
   /** Read a whole file. Missing → ModelFileError, or null when `optional`. */
   readBytes(
     file: string,
-    options?: { optional?: boolean; onProgress?: BytesProgress; signal?: AbortSignal },
+    options?: { optional?: boolean; onProgress?: BytesProgress; signal?: AbortSignal; onMeta?: (meta: FileMeta) => void },
   ): Promise<Uint8Array | null>;
 }
 
@@ -104,6 +110,23 @@ async function readStream(
   return out;
 }
 
+/** Length and content hash from the response headers. The hub sends `X-Linked-Size` and
+ *  `X-Linked-Etag` (the SHA-256 of LFS files); a plain `ETag` that is 64 hex digits counts too. */
+export function metaOf(response: Response): FileMeta {
+  const h = response.headers;
+  const meta: FileMeta = {};
+  const size = Number(h.get('x-linked-size') ?? h.get('content-length') ?? NaN);
+  if (Number.isFinite(size) && size >= 0 && !h.get('content-encoding')) meta.size = size;
+  for (const tag of [h.get('x-linked-etag'), h.get('etag')]) {
+    const m = tag && /^(?:W\/)?"?([0-9a-f]{64})"?$/i.exec(tag.trim());
+    if (m) {
+      meta.sha256 = m[1]!.toLowerCase();
+      break;
+    }
+  }
+  return meta;
+}
+
 /** Files under a base URL (folder URL ending in `/`). */
 export function urlSource(baseUrl: string, label = baseUrl, fetchImpl: typeof fetch = fetch): FileSource {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
@@ -125,6 +148,7 @@ export function urlSource(baseUrl: string, label = baseUrl, fetchImpl: typeof fe
         throw new ModelFileError(file, `is missing (HTTP ${response.status} at ${url})`);
       }
       if (!response.ok) throw new ModelFileError(file, `could not be fetched (HTTP ${response.status} at ${url})`);
+      options.onMeta?.(metaOf(response));
       return readStream(file, response, options.onProgress, options.signal);
     },
   };
@@ -172,9 +196,15 @@ export function nameOf(label: string): string {
   return parts[parts.length - 1] ?? label;
 }
 
-/** A hub id looks like `org/name` (no scheme, no leading dot or slash). */
+/** A hub id looks like `org/name`, optionally `org/name@revision` (no scheme, no leading dot or slash). */
 export function looksLikeHubId(s: string): boolean {
-  return /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/.test(s) && !s.startsWith('.');
+  return parseHubId(s) !== null;
+}
+
+export function parseHubId(s: string): { id: string; revision: string } | null {
+  const m = /^([A-Za-z0-9][\w.-]*\/[\w.-]+?)(?:@([\w./-]+))?$/.exec(s);
+  if (!m || s.startsWith('.')) return null;
+  return { id: m[1]!, revision: m[2] ?? 'main' };
 }
 
 /** File name of an ONNX weight variant in the hub layout used by transformers.js exports. */

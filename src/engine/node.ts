@@ -3,19 +3,40 @@
  * onnxruntime-web's WASM build, or onnxruntime-web on WebGPU through the `webgpu` package (Dawn).
  */
 import { existsSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, homedir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { LabEngine, type OrtModule, type Runtime } from './engine';
 import { BackendError } from './errors';
-import { folderSource, hubSource, looksLikeHubId, urlSource, type FileSource } from './files';
+import { cachedSource, folderCache, hubCacheKey } from './cache';
+import { DEFAULT_HUB_ENDPOINT, folderSource, hubSource, parseHubId, urlSource, type FileSource } from './files';
 
 export type NodeBackend = 'node' | 'wasm' | 'webgpu';
 
-/** A folder on disk, a URL, or a hub id (under `HF_ENDPOINT`, default the Hugging Face hub). */
-export function nodeSource(source: string): FileSource {
+export interface NodeSourceOptions {
+  /** Where hub downloads are cached (default `$WPL_CACHE_DIR` or `~/.cache/world-prior-lab`). */
+  cacheDir?: string;
+  /** Hub endpoint (default `$HF_ENDPOINT` or the Hugging Face hub). */
+  endpoint?: string;
+}
+
+export function defaultCacheDir(): string {
+  return process.env['WPL_CACHE_DIR'] || join(homedir(), '.cache', 'world-prior-lab');
+}
+
+/** A folder on disk, a URL, or a hub id `org/name[@revision]` (downloaded once into the cache). */
+export function nodeSource(source: string, options: NodeSourceOptions = {}): FileSource {
   if (/^https?:\/\//.test(source)) return urlSource(source);
   if (existsSync(source)) return folderSource(source);
-  if (looksLikeHubId(source)) return hubSource(source, { endpoint: process.env['HF_ENDPOINT'] });
+  const hub = parseHubId(source);
+  if (hub) {
+    const endpoint = options.endpoint ?? process.env['HF_ENDPOINT'] ?? DEFAULT_HUB_ENDPOINT;
+    return cachedSource(
+      hubSource(hub.id, { endpoint, revision: hub.revision }),
+      folderCache(options.cacheDir ?? defaultCacheDir()),
+      hubCacheKey(hub.id, endpoint, hub.revision),
+    );
+  }
   return folderSource(source); // reports the missing folder's files by name
 }
 
@@ -77,6 +98,6 @@ export async function nodeRuntime(backend: NodeBackend = 'node'): Promise<Runtim
 }
 
 /** An in-process engine for Node. */
-export function createNodeEngine(backend: NodeBackend = 'node'): LabEngine {
-  return new LabEngine({ runtime: () => nodeRuntime(backend), source: nodeSource });
+export function createNodeEngine(backend: NodeBackend = 'node', options: NodeSourceOptions = {}): LabEngine {
+  return new LabEngine({ runtime: () => nodeRuntime(backend), source: (s) => nodeSource(s, options) });
 }

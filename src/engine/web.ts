@@ -5,7 +5,8 @@
 import * as ort from 'onnxruntime-web/webgpu';
 import { LabEngine, type OrtModule, type Runtime } from './engine';
 import { BackendError } from './errors';
-import { hubSource, looksLikeHubId, urlSource, type FileSource } from './files';
+import { browserCache, cachedSource, hubCacheKey } from './cache';
+import { DEFAULT_HUB_ENDPOINT, hubSource, parseHubId, urlSource, type FileSource } from './files';
 import type { BackendChoice } from './types';
 
 export interface WebEngineOptions {
@@ -59,10 +60,15 @@ export async function webRuntime(choice: BackendChoice, wasmBase: string): Promi
 export function webSource(source: string, baseUrl: string, hubEndpoint?: string): FileSource {
   // A hub id is `org/name` exactly; anything with a scheme, a leading `.` or `/`, or a trailing `/` is
   // a folder URL (the lab-grown pair is `./models/lab-base/`).
-  if (/^(https?:|blob:|\.|\/)/.test(source) || source.endsWith('/') || !looksLikeHubId(source)) {
+  const hub = parseHubId(source);
+  if (/^(https?:|blob:|\.|\/)/.test(source) || source.endsWith('/') || !hub) {
     return urlSource(new URL(source.endsWith('/') ? source : `${source}/`, baseUrl).href, source);
   }
-  return hubSource(source, { endpoint: hubEndpoint });
+  // Hub models are downloaded once into the browser's Cache API, verified, and work offline after.
+  const endpoint = hubEndpoint || DEFAULT_HUB_ENDPOINT;
+  const inner = hubSource(hub.id, { endpoint, revision: hub.revision });
+  if (typeof caches === 'undefined') return inner;
+  return cachedSource(inner, browserCache(), hubCacheKey(hub.id, endpoint, hub.revision));
 }
 
 export function createWebEngine(options: WebEngineOptions): LabEngine {

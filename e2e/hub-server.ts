@@ -1,0 +1,91 @@
+/**
+ * A stand-in for the Hugging Face hub on 127.0.0.1, serving its URL layout
+ * `<endpoint>/<org>/<repo>/resolve/<revision>/<file>` from local folders (the lab-grown pair), with the
+ * headers the hub gives LFS files (`X-Linked-Size`, `X-Linked-Etag` = SHA-256). Faults can be switched
+ * on per file to test the cache: an HTML page with status 200, a connection cut mid-download, a 404.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+export type Fault = 'html' | 'cut' | 'missing' | 'slow';
+
+export interface HubServer {
+  endpoint: string;
+  /** Requests seen, as `<repo>/<file>` paths. */
+  requests: string[];
+  faults: Map<string, Fault>;
+  close(): Promise<void>;
+}
+
+/** `repos` maps `org/name` to a hub-layout folder. */
+export async function startHubServer(repos: Record<string, string>, port = 0): Promise<HubServer> {
+  const requests: string[] = [];
+  const faults = new Map<string, Fault>();
+  const sockets = new Set<import('node:net').Socket>();
+  const send = (res: ServerResponse, status: number, body: string) => res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(decodeURIComponent(url.pathname));
+    if (!m) return send(res, 404, 'Repository not found');
+    const [, repo, , file] = m as unknown as [string, string, string, string];
+    requests.push(`${repo}/${file}`);
+    const folder = repos[repo];
+    const fault = faults.get(file) ?? faults.get(`${repo}/${file}`);
+    if (!folder) return send(res, 404, 'Repository not found');
+    if (fault === 'html') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body>Please log in</body></html>');
+    const path = join(folder, file);
+    if (fault === 'missing' || !existsSync(path) || !statSync(path).isFile()) return send(res, 404, 'Entry not found');
+    const bytes = readFileSync(path);
+    const headers: Record<string, string> = {
+      'content-type': 'application/octet-stream',
+      'content-length': String(bytes.length),
+      'access-control-allow-origin': '*',
+      'access-control-expose-headers': 'x-linked-size, x-linked-etag, etag, content-length',
+      'cross-origin-resource-policy': 'cross-origin',
+    };
+    if (file.endsWith('.onnx') || file.endsWith('_data')) {
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      headers['x-linked-size'] = String(bytes.length);
+      headers['x-linked-etag'] = `"${sha}"`;
+      headers['etag'] = `"${sha}"`;
+    }
+    if (req.method === 'HEAD') return res.writeHead(200, headers).end();
+    res.writeHead(200, headers);
+    if (fault === 'cut') {
+      res.write(bytes.subarray(0, Math.floor(bytes.length / 3)));
+      setTimeout(() => res.destroy(), 30);
+      return;
+    }
+    if (fault === 'slow') {
+      let at = 0;
+      const chunk = 64 * 1024;
+      const tick = () => {
+        if (res.destroyed) return;
+        if (at >= bytes.length) return void res.end();
+        res.write(bytes.subarray(at, at + chunk));
+        at += chunk;
+        setTimeout(tick, 20);
+      };
+      return tick();
+    }
+    res.end(bytes);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    faults,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
+  };
+}

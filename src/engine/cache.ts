@@ -1,0 +1,221 @@
+/**
+ * A model cache users can trust: files are stored only once they arrived whole (size checked against
+ * the server's length, and the SHA-256 content hash where the hub gives one), written atomically, and
+ * checked again when read. A truncated or corrupt cached file is fetched again, or reported clearly
+ * (naming the file) when the network is gone. Two stores: a folder on disk (Node, `--cache-dir`) and the
+ * browser's Cache API (page and workers). DOM-free.
+ */
+import { LabAbortError, ModelFileError } from './errors';
+import type { FileMeta, FileSource } from './files';
+
+export interface CachedFileMeta {
+  size: number;
+  sha256?: string;
+  storedAt: number;
+}
+
+export interface CachedModel {
+  key: string;
+  files: { file: string; size: number }[];
+  bytes: number;
+}
+
+export type CacheRead = { bytes: Uint8Array; meta: CachedFileMeta } | { corrupt: string } | null;
+
+export interface ModelCache {
+  /** A verified copy, `{corrupt}` with the reason when the stored copy is damaged, or null. */
+  read(key: string, file: string): Promise<CacheRead>;
+  write(key: string, file: string, bytes: Uint8Array, meta: CachedFileMeta): Promise<void>;
+  remove(key: string, file?: string): Promise<void>;
+  list(): Promise<CachedModel[]>;
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Check bytes against what the server or the store said about them; a reason when they disagree. */
+export async function verify(bytes: Uint8Array, meta: { size?: number; sha256?: string }): Promise<string | null> {
+  if (meta.size !== undefined && bytes.length !== meta.size) return `has ${bytes.length} of ${meta.size} bytes (truncated)`;
+  if (meta.sha256) {
+    const got = await sha256Hex(bytes);
+    if (got !== meta.sha256) return `does not match its SHA-256 (${got.slice(0, 12)}… instead of ${meta.sha256.slice(0, 12)}…)`;
+  }
+  return null;
+}
+
+/**
+ * A file source that serves verified cached copies first and stores what it downloads. `key` names the
+ * model and revision (e.g. `huggingface.co/org/repo@main`).
+ */
+export function cachedSource(inner: FileSource, cache: ModelCache, key: string): FileSource {
+  return {
+    label: inner.label,
+    name: inner.name,
+    async readBytes(file, options = {}) {
+      const hit = await cache.read(key, file);
+      let damaged: string | null = null;
+      if (hit && 'bytes' in hit) {
+        options.onProgress?.(hit.bytes.length, hit.bytes.length);
+        return hit.bytes;
+      }
+      // A damaged copy stays until a verified one replaces it (atomically), so the error repeats clearly.
+      if (hit && 'corrupt' in hit) damaged = hit.corrupt;
+      let meta: FileMeta = {};
+      let bytes: Uint8Array | null;
+      try {
+        bytes = await inner.readBytes(file, { ...options, onMeta: (m) => (meta = m) });
+      } catch (err) {
+        if (err instanceof LabAbortError) throw err;
+        if (damaged && err instanceof ModelFileError) {
+          throw new ModelFileError(file, `the cached copy ${damaged} and a fresh copy could not be fetched (${err.problem})`);
+        }
+        throw err;
+      }
+      if (bytes === null) return null;
+      const problem = await verify(bytes, meta);
+      if (problem) throw new ModelFileError(file, `the download ${problem}; nothing was cached`);
+      await cache.write(key, file, bytes, { size: bytes.length, ...(meta.sha256 ? { sha256: meta.sha256 } : {}), storedAt: Date.now() });
+      return bytes;
+    },
+  };
+}
+
+// ——— Node: a folder on disk ———
+
+/** `<dir>/<key>/<file>` with `<file>.meta.json` beside it; written to a temporary name, then renamed. */
+export function folderCache(dir: string): ModelCache {
+  const fs = () => import('node:fs/promises');
+  const pathMod = () => import('node:path');
+  const safe = (key: string) => key.replace(/[^\w.@-]+/g, '_');
+  const where = async (key: string, file: string) => (await pathMod()).join(dir, safe(key), ...file.split('/'));
+  return {
+    async read(key, file) {
+      const { readFile } = await fs();
+      const path = await where(key, file);
+      let meta: CachedFileMeta;
+      try {
+        meta = JSON.parse(await readFile(`${path}.meta.json`, 'utf8')) as CachedFileMeta;
+      } catch {
+        return null;
+      }
+      let buf: Buffer;
+      try {
+        buf = await readFile(path);
+      } catch {
+        return { corrupt: 'is missing from the cache folder' };
+      }
+      const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+      const problem = await verify(bytes, meta);
+      return problem ? { corrupt: problem } : { bytes, meta };
+    },
+    async write(key, file, bytes, meta) {
+      const { mkdir, writeFile, rename } = await fs();
+      const { dirname } = await pathMod();
+      const path = await where(key, file);
+      await mkdir(dirname(path), { recursive: true });
+      const tmp = `${path}.partial-${process.pid}-${Date.now()}`;
+      await writeFile(tmp, bytes);
+      await rename(tmp, path);
+      await writeFile(`${path}.meta.json.tmp`, JSON.stringify(meta));
+      await rename(`${path}.meta.json.tmp`, `${path}.meta.json`);
+    },
+    async remove(key, file) {
+      const { rm } = await fs();
+      if (file) {
+        const path = await where(key, file);
+        await rm(`${path}.meta.json`, { force: true });
+        await rm(path, { force: true });
+      } else {
+        await rm((await pathMod()).join(dir, safe(key)), { recursive: true, force: true });
+      }
+    },
+    async list() {
+      const { readdir, readFile } = await fs();
+      const { join, relative } = await pathMod();
+      const out: CachedModel[] = [];
+      let keys: string[] = [];
+      try {
+        keys = await readdir(dir);
+      } catch {
+        return out;
+      }
+      for (const key of keys) {
+        const files: { file: string; size: number }[] = [];
+        const entries = await readdir(join(dir, key), { recursive: true });
+        for (const e of entries) {
+          if (!String(e).endsWith('.meta.json')) continue;
+          const meta = JSON.parse(await readFile(join(dir, key, String(e)), 'utf8')) as CachedFileMeta;
+          files.push({ file: relative(join(dir, key), join(dir, key, String(e).slice(0, -'.meta.json'.length))).split('\\').join('/'), size: meta.size });
+        }
+        if (files.length) out.push({ key, files, bytes: files.reduce((s, f) => s + f.size, 0) });
+      }
+      return out;
+    },
+  };
+}
+
+// ——— Browser: the Cache API ———
+
+const CACHE_NAME = 'world-prior-lab-models-v1';
+const ORIGIN = 'https://model-cache.invalid/';
+
+/** Model files in the browser's Cache API (available in pages and workers). */
+export function browserCache(cacheName = CACHE_NAME): ModelCache {
+  const url = (key: string, file: string) => `${ORIGIN}${encodeURIComponent(key)}/${file}`;
+  const open = () => caches.open(cacheName);
+  return {
+    async read(key, file) {
+      const res = await (await open()).match(url(key, file));
+      if (!res) return null;
+      const meta = JSON.parse(res.headers.get('x-wpl-meta') ?? '{}') as CachedFileMeta;
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await res.arrayBuffer());
+      } catch {
+        return { corrupt: 'could not be read from the browser cache' };
+      }
+      const problem = await verify(bytes, meta);
+      return problem ? { corrupt: problem } : { bytes, meta };
+    },
+    async write(key, file, bytes, meta) {
+      const res = new Response(bytes as Uint8Array<ArrayBuffer>, {
+        headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length), 'x-wpl-meta': JSON.stringify(meta) },
+      });
+      await (await open()).put(url(key, file), res);
+    },
+    async remove(key, file) {
+      const cache = await open();
+      if (file) {
+        await cache.delete(url(key, file));
+        return;
+      }
+      for (const req of await cache.keys()) if (req.url.startsWith(`${ORIGIN}${encodeURIComponent(key)}/`)) await cache.delete(req);
+    },
+    async list() {
+      const cache = await open();
+      const byKey = new Map<string, CachedModel>();
+      for (const req of await cache.keys()) {
+        if (!req.url.startsWith(ORIGIN)) continue;
+        const rest = req.url.slice(ORIGIN.length);
+        const slash = rest.indexOf('/');
+        const key = decodeURIComponent(rest.slice(0, slash));
+        const file = rest.slice(slash + 1);
+        const res = await cache.match(req);
+        const meta = JSON.parse(res?.headers.get('x-wpl-meta') ?? '{}') as CachedFileMeta;
+        const entry = byKey.get(key) ?? { key, files: [], bytes: 0 };
+        entry.files.push({ file, size: meta.size ?? 0 });
+        entry.bytes += meta.size ?? 0;
+        byKey.set(key, entry);
+      }
+      return [...byKey.values()];
+    },
+  };
+}
+
+/** The cache key of a hub model: repo and revision. Not the endpoint: a mirror serves the same files,
+ *  and a model cached from one endpoint must still open when that endpoint is unreachable. */
+export function hubCacheKey(id: string, _endpoint: string, revision: string): string {
+  return `${id}@${revision}`;
+}
