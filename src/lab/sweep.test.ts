@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../engine/engine';
 import { createNodeEngine } from '../engine/node';
 import { generate } from './generate';
-import { answerKey, distinctN, exactCurves, histogram, parseTemperatures, sampleBatch, sweep, sweepMetrics, temperatureForEntropy } from './sweep';
+import { answerKey, distinctN, exactCurves, histogram, matchingTemperature, parseTemperatures, sampleBatch, sweep, sweepMetrics, temperatureForEntropy } from './sweep';
 
 function refEntropy(row: Float32Array, t: number): number {
   const z = Array.from(row, (v) => v / t);
@@ -36,6 +36,22 @@ describe('metrics by hand', () => {
   });
 });
 
+describe('matching temperature', () => {
+  it('finds the T at which one distribution reaches the other one\'s entropy at T = 1', () => {
+    const base = Float32Array.from([1, 0.5, 0, -0.5, -1]);
+    const tuned = Float32Array.from([4, 0, -1, -2, -3]);
+    const m = matchingTemperature(base, tuned, 0.1, 10);
+    expect(m.target).toBeCloseTo(refEntropy(base, 1), 12);
+    expect(m.temperature).not.toBeNull();
+    expect(refEntropy(tuned, m.temperature!)).toBeCloseTo(m.target, 6);
+    expect(m.temperature!).toBeGreaterThan(1);
+    // Within a grid that stops too early, it never gets there.
+    expect(matchingTemperature(base, tuned, 0.1, 1.05).temperature).toBeNull();
+    // Against itself, T = 1.
+    expect(matchingTemperature(base, base, 0.1, 2).temperature).toBeCloseTo(1, 6);
+  });
+});
+
 describe('sweeps on the lab pair', () => {
   let engine: LabEngine;
   let context: number[];
@@ -63,6 +79,11 @@ describe('sweeps on the lab pair', () => {
         expect(h).toBeCloseTo(refEntropy(r, ts[i]!), 6);
       });
     });
+    c.points.forEach((p) => {
+      const mean = p.entropy_along.reduce((a, b) => a + b, 0) / p.entropy_along.length;
+      expect(p.entropy_along_mean).toBeCloseTo(mean, 12);
+    });
+    expect(Array.from(c.first)).toEqual(Array.from(first));
     const target = refEntropy(first, 1.3);
     expect(temperatureForEntropy(first, target, 0.1, 2)).toBeCloseTo(1.3, 4);
     expect(temperatureForEntropy(first, 1e9, 0.1, 2)).toBeNull();

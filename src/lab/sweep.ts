@@ -18,12 +18,16 @@ export interface ExactPoint {
   top5_mass: number;
   /** Entropy at each position of the reference continuation (same temperature). */
   entropy_along: number[];
+  /** Mean of `entropy_along` (0 for an empty reference). */
+  entropy_along_mean: number;
 }
 
 export interface ExactCurves {
   context: number[];
   reference: number[];
   points: ExactPoint[];
+  /** Raw logits of the first position (the distribution right after the prompt). */
+  first: Float32Array;
 }
 
 /** Exact curves from one teacher-forced pass over context + reference continuation. */
@@ -37,17 +41,19 @@ export async function exactCurves(engine: Engine, context: number[], reference: 
   const order = topK(first, 5);
   const points = temperatures.map((temperature) => {
     // T = 0 is greedy: a point mass on the arg-max.
-    if (temperature === 0) return { temperature, entropy_first: 0, top1_mass: 1, top5_mass: 1, entropy_along: reference.map(() => 0) };
+    if (temperature === 0) return { temperature, entropy_first: 0, top1_mass: 1, top5_mass: 1, entropy_along: reference.map(() => 0), entropy_along_mean: 0 };
     const p = softmax(first, temperature);
+    const along = rows.slice(0, reference.length).map((r) => entropy(r, temperature));
     return {
       temperature,
       entropy_first: entropy(first, temperature),
       top1_mass: p[order[0]!]!,
       top5_mass: order.reduce((s, i) => s + p[i]!, 0),
-      entropy_along: rows.slice(0, reference.length).map((r) => entropy(r, temperature)),
+      entropy_along: along,
+      entropy_along_mean: along.length ? along.reduce((a, b) => a + b, 0) / along.length : 0,
     };
   });
-  return { context, reference, points };
+  return { context, reference, points, first: Float32Array.from(first) };
 }
 
 /** The temperature at which `logits` reach entropy `target` (bisection; entropy grows with T), or null
@@ -63,6 +69,14 @@ export function temperatureForEntropy(logits: Float32Array, target: number, tMin
     else hi = mid;
   }
   return (lo + hi) / 2;
+}
+
+/** "How hot must the tuned model run to be as uncertain as the base at T = `baseT`?": the entropy of
+ *  the base model's first-position distribution at `baseT` (the target), and the temperature in
+ *  [tMin, tMax] at which the tuned model's first-position entropy reaches it (null when it never does). */
+export function matchingTemperature(baseFirst: Float32Array, tunedFirst: Float32Array, tMin: number, tMax: number, baseT = 1): { target: number; temperature: number | null } {
+  const target = entropy(baseFirst, baseT);
+  return { target, temperature: temperatureForEntropy(tunedFirst, target, tMin, tMax) };
 }
 
 export interface SweepSample {

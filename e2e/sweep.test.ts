@@ -1,0 +1,195 @@
+/**
+ * The temperature-sweep view, end to end on WASM: a small sweep shows both exact curves and both
+ * metric series; the exact numbers equal onnxruntime-node + a softmax written here; the sampled
+ * completions (from the exported JSON) equal `sampleBatch` in this process with the same seed; a bad
+ * regex gives a message and keeps what was typed.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabEngine } from '../src/engine/engine';
+import { createNodeEngine } from '../src/engine/node';
+import { sampleBatch, sweepMetrics } from '../src/lab/sweep';
+import { expectReady, launchChromium, type Side } from './lab-page';
+import { repoRoot, startServer, type StaticServer } from './server';
+
+const SIDES: Side[] = ['base', 'tuned'];
+const PROMPT = 'Pick a random number between 1 and 100.';
+const TEMPLATES = { base: 'none', tuned: 'chat' } as const;
+const TEMPS = [0.5, 1.5];
+const N = 4;
+const MAX = 6;
+const SEED = 7;
+const artifacts = join(repoRoot, 'e2e', '.artifacts');
+
+let server: StaticServer;
+let browser: Browser;
+const ref: Partial<Record<Side, LabEngine>> = {};
+
+/** Entropy (nats) of softmax(logits / t), float64, written here independently of src/lab. */
+function entropy64(logits: Float32Array, t: number): number {
+  let max = -Infinity;
+  for (const x of logits) if (x / t > max) max = x / t;
+  let z = 0;
+  for (const x of logits) z += Math.exp(x / t - max);
+  let h = 0;
+  for (const x of logits) {
+    const p = Math.exp(x / t - max) / z;
+    if (p > 0) h -= p * Math.log(p);
+  }
+  return h;
+}
+
+function probs64(logits: Float32Array, t: number): number[] {
+  let max = -Infinity;
+  for (const x of logits) if (x / t > max) max = x / t;
+  const w = Array.from(logits, (x) => Math.exp(x / t - max));
+  const z = w.reduce((a, b) => a + b, 0);
+  return w.map((x) => x / z);
+}
+
+type Plotted = { label: string; data: { x: number; y: number }[] }[];
+
+async function plotted(page: Page, chart: string): Promise<Plotted> {
+  return page.locator(`sweep-view lab-chart[data-chart="${chart}"]`).evaluate((el) => (el as unknown as { plotted: Plotted }).plotted);
+}
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startServer();
+  browser = await launchChromium();
+  for (const side of SIDES) {
+    ref[side] = createNodeEngine('node');
+    await ref[side]!.load(join(repoRoot, 'dist', 'models', `lab-${side}`));
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  for (const side of SIDES) await ref[side]?.dispose();
+});
+
+describe('temperature sweep view', () => {
+  it('runs a small sweep: both exact curves and both metric series, equal to an independent computation', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      const q = new URLSearchParams({ backend: 'wasm', view: 'sweep', 'sweep.prompt': PROMPT, 'sweep.temps': TEMPS.join(','), 'sweep.n': String(N), 'sweep.max': String(MAX), 'sweep.seed': String(SEED) });
+      await page.goto(`${server.origin}/?${q}`);
+      await expectReady(page);
+      const view = page.locator('sweep-view');
+      await view.locator('button[data-action="run"]').click();
+      await page.waitForFunction(() => {
+        const s = document.querySelector('lab-app')?.shadowRoot?.querySelector('sweep-view')?.getAttribute('data-view-state');
+        return s === 'done' || s === 'error';
+      }, null, { timeout: 180_000, polling: 200 });
+      expect(await view.getAttribute('data-view-state'), (await view.locator('[data-error]').allInnerTexts()).join(' ')).toBe('done');
+
+      // Both exact curves and both metric series are plotted.
+      const grid = Array.from({ length: 20 }, (_, i) => Math.round((0.1 + i * 0.1) * 1e6) / 1e6);
+      const first = await plotted(page, 'entropy-first');
+      for (const side of SIDES) {
+        const ds = first.find((d) => d.label === side)!;
+        expect(ds.data.map((p) => p.x)).toEqual(grid);
+      }
+      for (const chart of ['mean-entropy', 'logprob']) {
+        const ds = await plotted(page, chart);
+        for (const side of SIDES) expect(ds.find((d) => d.label === side)!.data.map((p) => p.x)).toEqual(TEMPS);
+      }
+
+      // Exact numbers against onnxruntime-node + softmax/entropy written here.
+      const firstLogits = {} as Record<Side, Float32Array>;
+      for (const side of SIDES) {
+        const block = view.locator(`[data-reference-model="${side}"]`);
+        const ctx = ((await block.getAttribute('data-context')) ?? '').split(',').map(Number);
+        const reference = ((await block.getAttribute('data-reference')) ?? '').split(',').filter(Boolean).map(Number);
+        expect(ctx).toEqual(await ref[side]!.encode(PROMPT, TEMPLATES[side]));
+        expect(reference.length).toBeGreaterThan(0);
+        const { data, dims } = await ref[side]!.score([...ctx, ...reference]);
+        const V = dims[1]!;
+        const rowAt = (k: number) => data.slice((ctx.length - 1 + k) * V, (ctx.length + k) * V);
+        firstLogits[side] = rowAt(0);
+        // The reference is the greedy continuation: each token is the arg-max after the ones before.
+        reference.forEach((id, k) => {
+          const r = rowAt(k);
+          const best = r.reduce((b, x, i) => (x > r[b]! ? i : b), 0);
+          if (best !== id) expect(r[best]! - r[id]!).toBeLessThan(1e-4);
+        });
+        const cells = await view.locator('table[data-table="exact"] tbody tr').evaluateAll((trs, side) =>
+          trs.map((tr) => {
+            const v = (k: string) => Number(tr.querySelector(`[data-key="${side}.${k}"]`)?.getAttribute('data-value'));
+            return { t: Number(tr.getAttribute('data-temperature')), h: v('entropy_first'), top1: v('top1_mass'), top5: v('top5_mass'), along: v('entropy_along_mean') };
+          }),
+        side);
+        expect(cells.map((c) => c.t)).toEqual(grid);
+        const plottedFirst = first.find((d) => d.label === side)!.data;
+        cells.forEach((c, i) => {
+          expect(Math.abs(c.h - entropy64(firstLogits[side], c.t)), `${side} H at T=${c.t}`).toBeLessThan(1e-4);
+          expect(Math.abs(plottedFirst[i]!.y - c.h)).toBeLessThan(1e-12);
+          const p = probs64(firstLogits[side], c.t).sort((a, b) => b - a);
+          expect(Math.abs(c.top1 - p[0]!)).toBeLessThan(1e-4);
+          expect(Math.abs(c.top5 - p.slice(0, 5).reduce((a, b) => a + b, 0))).toBeLessThan(1e-4);
+          const along = reference.map((_, k) => entropy64(rowAt(k), c.t));
+          expect(Math.abs(c.along - along.reduce((a, b) => a + b, 0) / along.length)).toBeLessThan(1e-4);
+        });
+      }
+
+      // "How hot must the tuned model run?"
+      const answer = view.locator('[data-match-temperature]');
+      const target = Number(await answer.getAttribute('data-match-target'));
+      expect(Math.abs(target - entropy64(firstLogits.base, 1))).toBeLessThan(1e-4);
+      const matchT = await answer.getAttribute('data-match-temperature');
+      if (matchT === 'none') {
+        const lo = entropy64(firstLogits.tuned, 0.1);
+        const hi = entropy64(firstLogits.tuned, 2);
+        expect(target < lo - 1e-4 || target > hi + 1e-4).toBe(true);
+      } else {
+        expect(Math.abs(entropy64(firstLogits.tuned, Number(matchT)) - target)).toBeLessThan(1e-3);
+      }
+
+      // The export: the CLI's shape per model; samples equal sampleBatch here with the same seed.
+      const [download] = await Promise.all([page.waitForEvent('download'), view.locator('button[data-action="export-json"]').click()]);
+      const json = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+      for (const side of SIDES) {
+        const exported = json[side];
+        expect(exported.context).toEqual(await ref[side]!.encode(PROMPT, TEMPLATES[side]));
+        expect(exported.exact.map((e: { temperature: number }) => e.temperature)).toEqual(grid);
+        expect(exported.runs.map((r: { temperature: number }) => r.temperature)).toEqual(TEMPS);
+        for (let j = 0; j < TEMPS.length; j++) {
+          const mine = await sampleBatch(ref[side]!, exported.context, TEMPS[j]!, j, { samples: N, maxTokens: MAX, seed: SEED });
+          const run = exported.runs[j];
+          expect(run.samples.map((s: { ids: number[] }) => s.ids), `${side} samples at T=${TEMPS[j]}`).toEqual(mine.samples);
+          for (let i = 0; i < N; i++) expect(run.samples[i].text).toBe(await ref[side]!.decode(mine.samples[i]!, { skipSpecial: true }));
+          const m = sweepMetrics(mine.samples, mine.entropies, mine.logps);
+          // The numbers in the table (full precision in data-value) equal the ones computed here.
+          const row = view.locator(`table[data-table="sampled"] tr[data-temperature="${TEMPS[j]}"][data-model="${side}"]`);
+          for (const k of ['mean_entropy', 'distinct_1', 'distinct_2', 'unique_fraction', 'mean_logprob'] as const) {
+            const shown = Number(await row.locator(`[data-key="${side}.${k}"]`).getAttribute('data-value'));
+            expect(Math.abs(shown - m[k]), `${side} ${k} at T=${TEMPS[j]}`).toBeLessThan(1e-4);
+          }
+          // Every completion lands in exactly one answer.
+          expect(run.histogram.reduce((s: number, h: { count: number }) => s + h.count, 0)).toBe(N);
+        }
+      }
+
+      // Samples are shown as text (expandable).
+      expect(await view.locator('details[data-samples] .gen').count()).toBe(2 * TEMPS.length * N);
+
+      await page.screenshot({ path: join(artifacts, 'sweep.png'), fullPage: true });
+
+      // A bad regex: a clear message, nothing typed is lost.
+      await view.locator('input[type="radio"][value="regex"]').check();
+      await view.locator('input[aria-label="answer regex"]').fill('(unclosed');
+      await expect.poll(() => view.locator('[data-grouping-error]').innerText()).toMatch(/not a valid regular expression/);
+      expect(await view.locator('input[aria-label="answer regex"]').inputValue()).toBe('(unclosed');
+      expect(await view.locator('#f-prompt').inputValue()).toBe(PROMPT);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,115 @@
+/** Chart.js configurations for the sweep view (T on the x-axis, base and tuned on the same axes). */
+import type { ChartConfiguration, ChartDataset } from 'chart.js';
+import { histogram, type SweepRun } from '../../lab/sweep';
+import { MODEL_COLORS } from '../lab-chart';
+import type { Side } from '../params';
+import type { Grouping, SideExact } from './sweep-export';
+
+const SIDES: Side[] = ['base', 'tuned'];
+const NAME: Record<Side, string> = { base: 'base', tuned: 'tuned' };
+
+type Pt = { x: number; y: number };
+type LineDs = ChartDataset<'line', Pt[]>;
+
+function line(label: string, side: Side, data: Pt[], dash: number[] = []): LineDs {
+  return { label, data, borderColor: MODEL_COLORS[side], backgroundColor: MODEL_COLORS[side], borderDash: dash, pointRadius: 2, borderWidth: 2, tension: 0 };
+}
+
+function config(datasets: LineDs[], yTitle: string, extra: { yMin?: number; yMax?: number } = {}): ChartConfiguration<'line', Pt[]> {
+  return {
+    type: 'line',
+    data: { datasets },
+    options: {
+      parsing: false,
+      interaction: { mode: 'nearest', intersect: false },
+      scales: {
+        x: { type: 'linear', title: { display: true, text: 'temperature T' } },
+        y: { title: { display: true, text: yTitle }, ...(extra.yMin !== undefined ? { min: extra.yMin } : {}), ...(extra.yMax !== undefined ? { max: extra.yMax } : {}) },
+      },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 14 } } },
+    },
+  };
+}
+
+export function exactCharts(exact: Record<Side, SideExact>, match: { target: number; temperature: number | null }) {
+  const pts = (m: Side, f: (p: SideExact['curves']['points'][number]) => number) => exact[m].curves.points.map((p) => ({ x: p.temperature, y: f(p) }));
+  const ts = exact.base.curves.points.map((p) => p.temperature);
+  const [lo, hi] = [Math.min(...ts), Math.max(...ts)];
+  const target: LineDs = {
+    label: 'base at T = 1',
+    data: [
+      { x: lo, y: match.target },
+      { x: hi, y: match.target },
+    ],
+    borderColor: '#8a94a3',
+    backgroundColor: '#8a94a3',
+    borderDash: [3, 3],
+    borderWidth: 1.5,
+    pointRadius: 0,
+  };
+  const entropyFirst = config([...SIDES.map((m) => line(NAME[m], m, pts(m, (p) => p.entropy_first))), target], 'entropy (nats)', { yMin: 0 });
+  const mass = config(
+    SIDES.flatMap((m) => [line(`${NAME[m]} top-1`, m, pts(m, (p) => p.top1_mass)), line(`${NAME[m]} top-5`, m, pts(m, (p) => p.top5_mass), [6, 4])]),
+    'probability mass',
+    { yMin: 0, yMax: 1 },
+  );
+  const along = config(
+    SIDES.map((m) => line(NAME[m], m, pts(m, (p) => p.entropy_along_mean))),
+    'mean entropy along reference (nats)',
+    { yMin: 0 },
+  );
+  return { entropyFirst, mass, along };
+}
+
+export function sampledCharts(runs: Record<Side, SweepRun[]>) {
+  const pts = (m: Side, f: (r: SweepRun) => number) => runs[m].map((r) => ({ x: r.temperature, y: f(r) }));
+  const entropy = config(SIDES.map((m) => line(NAME[m], m, pts(m, (r) => r.metrics.mean_entropy))), 'mean per-token entropy (nats)', { yMin: 0 });
+  const diversity = config(
+    SIDES.flatMap((m) => [
+      line(`${NAME[m]} distinct-1`, m, pts(m, (r) => r.metrics.distinct_1)),
+      line(`${NAME[m]} distinct-2`, m, pts(m, (r) => r.metrics.distinct_2), [6, 4]),
+      line(`${NAME[m]} unique`, m, pts(m, (r) => r.metrics.unique_fraction), [2, 3]),
+    ]),
+    'fraction',
+    { yMin: 0, yMax: 1 },
+  );
+  const logprob = config(SIDES.map((m) => line(NAME[m], m, pts(m, (r) => r.metrics.mean_logprob))), 'mean log-prob at T = 1');
+  return { entropy, diversity, logprob };
+}
+
+export interface AnswerCounts {
+  answer: string;
+  base: number;
+  tuned: number;
+}
+
+/** Answers at one temperature, grouped per model and merged (most frequent overall first). */
+export function answerCounts(base: SweepRun | undefined, tuned: SweepRun | undefined, grouping: Grouping): AnswerCounts[] {
+  const merged = new Map<string, AnswerCounts>();
+  for (const [m, run] of [['base', base], ['tuned', tuned]] as const) {
+    if (!run) continue;
+    for (const { answer, count } of histogram(run.samples.map((s) => s.text), grouping)) {
+      const row = merged.get(answer) ?? { answer, base: 0, tuned: 0 };
+      row[m] = count;
+      merged.set(answer, row);
+    }
+  }
+  return [...merged.values()].sort((a, b) => b.base + b.tuned - (a.base + a.tuned) || a.answer.localeCompare(b.answer));
+}
+
+export function histogramChart(rows: AnswerCounts[], maxBars = 12): ChartConfiguration<'bar'> {
+  const shown = rows.slice(0, maxBars);
+  const label = (s: string) => (s.length > 24 ? `${s.slice(0, 23)}…` : s);
+  return {
+    type: 'bar',
+    data: {
+      labels: shown.map((r) => label(r.answer)),
+      datasets: SIDES.map((m) => ({ label: NAME[m], data: shown.map((r) => r[m]), backgroundColor: MODEL_COLORS[m] })),
+    },
+    options: {
+      indexAxis: 'y',
+      scales: { x: { title: { display: true, text: 'completions' }, ticks: { precision: 0 }, beginAtZero: true }, y: { ticks: { autoSkip: false } } },
+      plugins: { legend: { position: 'bottom', labels: { boxWidth: 14 } } },
+    },
+  };
+}
