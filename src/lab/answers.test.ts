@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../engine/engine';
 import { createNodeEngine } from '../engine/node';
-import { ambiguityWarnings, answersAt, normalizedStats, parseChoices, scoreAnswers } from './answers';
+import { ambiguityWarnings, answersAt, normalizedShares, normalizedStats, parseChoices, scoreAnswers } from './answers';
 
 /** Independent log-softmax: plain numbers, max-shifted, no shared code with distributions.ts. */
 function refLogProb(row: Float32Array, id: number, t = 1): number {
@@ -34,6 +34,12 @@ describe('candidate specs and statistics', () => {
     expect(skewed.entropy).toBeCloseTo(-(0.75 * Math.log(0.75) + 0.25 * Math.log(0.25)), 12);
     expect(skewed.kl_uniform).toBeCloseTo(Math.log(2) - skewed.entropy, 12);
     expect(skewed.chi2).toBeCloseTo(2 * (0.75 ** 2 + 0.25 ** 2) - 1, 12);
+  });
+  it('renormalises shares over the set, also for very small probabilities', () => {
+    expect(normalizedShares([{ logp: Math.log(0.3) }, { logp: Math.log(0.1) }]).map((x) => x.toFixed(12))).toEqual(['0.750000000000', '0.250000000000']);
+    const tiny = normalizedShares([{ logp: -2000 }, { logp: -2000 - Math.log(3) }]);
+    expect(tiny[0]).toBeCloseTo(0.75, 12);
+    expect(tiny[1]).toBeCloseTo(0.25, 12);
   });
   it('warns when a candidate is a prefix of another', () => {
     const w = ambiguityWarnings(['1', '10', '2'], [[5], [5, 9], [6]]);

@@ -192,6 +192,14 @@ export function normalizedStats(choices: { text: string; logp: number }[]): Norm
   };
 }
 
+/** Each candidate's share of the set: its probability renormalised over the candidates (sums to 1). */
+export function normalizedShares(choices: { logp: number }[]): number[] {
+  const m = Math.max(...choices.map((c) => c.logp));
+  const w = choices.map((c) => Math.exp(c.logp - m));
+  const z = w.reduce((a, b) => a + b, 0);
+  return w.map((x) => x / z);
+}
+
 export interface AnswerPreset {
   id: string;
   label: string;
