@@ -11,7 +11,7 @@
  * - The lab-grown pair (`models/lab-base/`, `models/lab-tuned/`) is served at `./models/…` in dev and
  *   copied into `dist/models/` (hub-layout files only: JSON, onnx/, README.md; never `models/train/`).
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cp, mkdir, readdir } from 'node:fs/promises';
 import { dirname, extname, join, normalize, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,14 @@ import { defineConfig } from 'vite';
 const root = dirname(fileURLToPath(import.meta.url));
 const ORT_WASM = 'ort-wasm-simd-threaded.asyncify.wasm';
 const ortWasmPath = resolve(root, 'node_modules/onnxruntime-web/dist', ORT_WASM);
-const MODELS = ['lab-base', 'lab-tuned'];
+/** Model folders served with the site: the lab-grown pair and any hub-layout folder that
+ *  `npm run models -- fetch` put in models/ (every folder with a config.json, except the build tool). */
+function modelFolders(): string[] {
+  const dir = resolve(root, 'models');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((n) => n !== 'train' && existsSync(join(dir, n, 'config.json')));
+}
+const MODELS = modelFolders();
 
 const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -119,6 +126,15 @@ function labAssets(): Plugin {
           await cp(join(src, f), join(outDir, 'models', name, f));
         }
       }
+      // The service worker's precache list: every file of the site, so that a reload with the server
+      // gone still opens the lab and runs the lab-grown pair.
+      const all = (await readdir(outDir, { recursive: true }))
+        .map((f) => relative(outDir, join(outDir, f)).split(sep).join('/'))
+        .filter((f) => statSync(join(outDir, f)).isFile() && f !== 'sw.js' && f !== 'precache.json');
+      const version = all.map((f) => `${f}:${statSync(join(outDir, f)).size}`).join('|');
+      let h = 0;
+      for (let i = 0; i < version.length; i++) h = (Math.imul(h, 31) + version.charCodeAt(i)) >>> 0;
+      writeFileSync(join(outDir, 'precache.json'), JSON.stringify({ version: h.toString(16), files: ['./', ...all.map((f) => `./${f}`)] }));
     },
   };
 }

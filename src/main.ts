@@ -2,3 +2,18 @@
 import './ui/lab-app';
 
 document.documentElement.dataset['labState'] ??= 'loading';
+
+// The built site works offline: a service worker caches the app, onnxruntime's wasm and the lab-grown
+// pair (public/sw.js). Not in development, where files change all the time.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  navigator.serviceWorker
+    .register('./sw.js', { scope: './' })
+    .then(async () => {
+      await navigator.serviceWorker.ready;
+      document.documentElement.dataset['offlineReady'] = 'true';
+    })
+    .catch((err: unknown) => {
+      document.documentElement.dataset['offlineReady'] = 'false';
+      console.warn('World Prior Lab works online only: the service worker failed to install', err);
+    });
+}

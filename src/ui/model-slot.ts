@@ -4,6 +4,7 @@
  * No DOM; `onChange` tells the owner to re-render.
  */
 import { isLabError } from '../engine/errors';
+import { DEFAULT_HUB_ENDPOINT } from '../engine/files';
 import type { LoadProgress, ModelInfo, SeqId } from '../engine/types';
 import { defaultModelWorker, WorkerEngine } from '../engine/worker-client';
 import { viewFromLogits, type NextTokenView } from '../lab/next-token';
@@ -32,6 +33,17 @@ export interface SlotState {
   progress: LoadProgress | null;
   info: ModelInfo | null;
   error: ShownError | null;
+}
+
+/** The hub endpoint for hub ids: `?hub=` in the URL, else the saved setting, else the Hugging Face hub. */
+export function hubEndpoint(): string {
+  const fromUrl = new URLSearchParams(location.search).get('hub');
+  if (fromUrl) return fromUrl;
+  try {
+    return localStorage.getItem('world-prior-lab.hub-endpoint') || DEFAULT_HUB_ENDPOINT;
+  } catch {
+    return DEFAULT_HUB_ENDPOINT;
+  }
 }
 
 export class ModelSlot {
@@ -72,6 +84,7 @@ export class ModelSlot {
         backend,
         wasmBase: new URL('./ort/', location.href).href,
         baseUrl: location.href,
+        hubEndpoint: hubEndpoint(),
       },
       () => {
         // A worker whose script fails to load or throws on start would never answer: treat that as
