@@ -1,12 +1,1244 @@
-/** `<explore-view>`: placeholder until the view is built. */
-import { html } from 'lit';
-import { customElement } from 'lit/decorators.js';
+/**
+ * `<explore-view>`: the step-through explorer, a loom for logits (issue 3), on `Loom` from
+ * src/lab/loom.ts. Step token by token with one model or both side by side on the same token path;
+ * each step shows the full next-token distribution (raw at T = 1 and processed by the sampling
+ * settings, side by side), a vocabulary search, and grows a tree of continuations: force any token,
+ * backtrack, branch, switch branches, type text and continue, autoplay with Stop. The text is coloured
+ * by probability or GLTR rank bucket, with the alternatives at each position on hover or focus.
+ *
+ * State in the URL: `explore.prompt`, `explore.template`, `explore.models` (both|base|tuned),
+ * `explore.drive` (the model that samples), `explore.path` (token ids), `explore.t`, `explore.topk`,
+ * `explore.topp`, `explore.minp`, `explore.seed`, `explore.n`, `explore.show`, `explore.color`.
+ * Full-precision numbers are in `data-*` attributes for tests. Model text is always rendered as text.
+ */
+import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
+import type { Engine, Template } from '../../engine/types';
+import { DEFAULT_SAMPLING, type SamplingSettings } from '../../lab/distributions';
+import {
+  Loom,
+  lookupToken,
+  parsePath,
+  rankBucket,
+  sameTokenizer,
+  serializePath,
+  stepDistribution,
+  type LoomNode,
+  type RankBucket,
+  type StepDistribution,
+  type StepRow,
+} from '../../lab/loom';
+import { visibleToken } from '../../lab/tokens';
+import { formatNumber, formatPercent } from '../format';
+import { queryParam, updateQuery, type Side } from '../params';
 import { PairView } from './pair-view';
+
+type Models = 'both' | 'base' | 'tuned';
+type ColorBy = 'prob' | 'rank';
+
+const DEFAULT_PROMPT = 'The old man looked at the';
+const SHOW_CHOICES = [10, 25, 100, 500] as const;
+const NAMES: Record<Side, string> = { base: 'Base', tuned: 'Tuned' };
+const BUCKET_LABEL: Record<RankBucket, string> = { top1: 'top 1', top10: 'top 10', top100: 'top 100', beyond: 'beyond 100' };
+
+function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
+  return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+function numberParam(key: string, fallback: number): number {
+  const v = queryParam(key);
+  const n = v === null || v === '' ? NaN : Number(v);
+  return Number.isFinite(n) ? n : fallback;
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+/** Background for a token by its log-probability: green when likely, red when unlikely (log scale). */
+function probColor(logprob: number): string {
+  const x = Math.max(0, Math.min(1, 1 + logprob / 8));
+  return `hsla(${Math.round(120 * x)}, 70%, 50%, 0.3)`;
+}
+
+function settingsLabel(s: SamplingSettings): string {
+  if (s.temperature === 0) return 'greedy (T = 0)';
+  const parts = [`T = ${s.temperature}`];
+  if (s.topK > 0) parts.push(`top-k ${s.topK}`);
+  if (s.topP < 1) parts.push(`top-p ${s.topP}`);
+  if (s.minP > 0) parts.push(`min-p ${s.minP}`);
+  return parts.join(', ');
+}
+
+interface ModelStep {
+  side: Side;
+  dist: StepDistribution;
+}
+
+interface SearchHit {
+  id: number;
+  rows: Partial<Record<Side, StepRow>>;
+}
 
 @customElement('explore-view')
 export class ExploreView extends PairView {
+  static override styles = [
+    ...PairView.styles,
+    css`
+      .form {
+        display: grid;
+        grid-template-columns: minmax(0, 1fr) auto;
+        gap: 0.6rem 1rem;
+        align-items: start;
+      }
+      textarea {
+        width: 100%;
+        min-height: 3.2rem;
+        resize: vertical;
+      }
+      .row {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 0.9rem;
+        align-items: end;
+        margin-top: 0.5rem;
+      }
+      .row label {
+        display: flex;
+        flex-direction: column;
+        gap: 0.15rem;
+      }
+      .row input[type='number'] {
+        width: 5.5rem;
+      }
+      .buttons {
+        display: flex;
+        gap: 0.4rem;
+        flex-wrap: wrap;
+        align-items: center;
+      }
+      .note {
+        font-size: 0.8rem;
+        color: var(--muted);
+        margin: 0.35rem 0 0;
+      }
+      .stage:focus-visible {
+        outline: 3px solid var(--focus);
+        outline-offset: 3px;
+        border-radius: 10px;
+      }
+      .text {
+        font-family: ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, Consolas, monospace;
+        font-size: 0.95rem;
+        line-height: 1.9;
+        white-space: pre-wrap;
+        overflow-wrap: anywhere;
+      }
+      .text .prompt {
+        color: var(--muted);
+      }
+      .tok {
+        position: relative;
+        border-radius: 3px;
+        padding: 0.05rem 0;
+        cursor: pointer;
+        border-bottom: 2px solid transparent;
+      }
+      .tok.cursor {
+        border-bottom-color: var(--accent);
+      }
+      .tok.b-top1 {
+        background: rgba(46, 160, 67, 0.28);
+      }
+      .tok.b-top10 {
+        background: rgba(230, 190, 30, 0.35);
+      }
+      .tok.b-top100 {
+        background: rgba(220, 70, 50, 0.3);
+      }
+      .tok.b-beyond {
+        background: rgba(140, 70, 200, 0.32);
+      }
+      .caret {
+        display: inline-block;
+        width: 0.5rem;
+        height: 1rem;
+        vertical-align: text-bottom;
+        background: var(--accent);
+        opacity: 0.6;
+        margin-left: 1px;
+      }
+      .pop {
+        position: absolute;
+        z-index: 5;
+        left: 0;
+        top: 1.6rem;
+        min-width: 15rem;
+        background: var(--surface);
+        border: 1px solid var(--border-strong);
+        border-radius: 8px;
+        box-shadow: 0 6px 18px rgba(0, 0, 0, 0.15);
+        padding: 0.4rem 0.6rem;
+        font-size: 0.8rem;
+        line-height: 1.4;
+        white-space: normal;
+        color: var(--text);
+        cursor: default;
+      }
+      .pop table {
+        border-collapse: collapse;
+        width: 100%;
+      }
+      .pop td {
+        padding: 0 0.3rem;
+      }
+      .pop td.num {
+        text-align: right;
+        font-variant-numeric: tabular-nums;
+      }
+      .pop .chosen {
+        font-weight: 700;
+      }
+      .legend {
+        display: flex;
+        gap: 0.6rem;
+        flex-wrap: wrap;
+        font-size: 0.78rem;
+        color: var(--muted);
+        align-items: center;
+      }
+      .legend .tok {
+        padding: 0 0.3rem;
+        cursor: default;
+      }
+      .stats {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.3rem 1rem;
+        font-size: 0.85rem;
+        margin: 0.3rem 0;
+      }
+      .stats b {
+        font-variant-numeric: tabular-nums;
+      }
+      .columns {
+        display: grid;
+        grid-template-columns: repeat(var(--cols, 2), minmax(0, 1fr));
+        gap: 1rem;
+      }
+      h3 {
+        margin: 0 0 0.2rem;
+        font-size: 1rem;
+      }
+      table.dist {
+        width: 100%;
+        table-layout: fixed;
+        border-collapse: collapse;
+        font-size: 0.85rem;
+        font-variant-numeric: tabular-nums;
+      }
+      table.dist th {
+        text-align: left;
+        font-weight: 600;
+        font-size: 0.7rem;
+        text-transform: uppercase;
+        letter-spacing: 0.04em;
+        color: var(--muted);
+        padding: 0.25rem 0.3rem;
+        border-bottom: 1px solid var(--border);
+      }
+      table.dist td {
+        padding: 0.18rem 0.3rem;
+        border-bottom: 1px solid var(--border);
+        vertical-align: middle;
+      }
+      table.dist .num {
+        text-align: right;
+      }
+      table.dist tbody tr {
+        cursor: pointer;
+      }
+      table.dist tbody tr:hover {
+        background: var(--surface-hover);
+      }
+      table.dist tbody tr:focus-visible {
+        outline: 3px solid var(--focus);
+        outline-offset: -3px;
+      }
+      table.dist tr.taken td.token code {
+        border-color: var(--accent);
+      }
+      col.key {
+        width: 1.6rem;
+      }
+      col.rank {
+        width: 2.6rem;
+      }
+      col.bar {
+        width: 17%;
+      }
+      col.p {
+        width: 4.4rem;
+      }
+      col.lp {
+        width: 4.2rem;
+      }
+      td.key kbd {
+        font-size: 0.7rem;
+        border: 1px solid var(--border-strong);
+        border-radius: 3px;
+        padding: 0 0.25rem;
+        color: var(--muted);
+      }
+      td.rank,
+      td.lp {
+        color: var(--muted);
+      }
+      code.t {
+        display: inline-block;
+        max-width: 100%;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: pre;
+        vertical-align: bottom;
+        background: var(--token-bg);
+        border: 1px solid var(--border);
+        border-radius: 4px;
+        padding: 0 0.3rem;
+      }
+      .bar-track {
+        height: 0.65rem;
+        background: var(--bar-track);
+        border-radius: 3px;
+        overflow: hidden;
+      }
+      .bar-fill {
+        height: 100%;
+        background: var(--bar);
+      }
+      .bar-fill.processed {
+        background: #d9822b;
+      }
+      .cut {
+        color: var(--muted);
+        font-size: 0.75rem;
+      }
+      .tree {
+        font-family: ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, Consolas, monospace;
+        font-size: 0.85rem;
+        list-style: none;
+        margin: 0;
+        padding: 0;
+        max-height: 22rem;
+        overflow: auto;
+      }
+      .tree li {
+        padding: 0.1rem 0;
+        border-left: 2px solid var(--border);
+        padding-left: 0.4rem;
+        white-space: nowrap;
+      }
+      .tree li.on-path {
+        border-left-color: var(--accent);
+      }
+      .tree button {
+        font: inherit;
+        font-size: 0.85rem;
+        padding: 0 0.15rem;
+        border: 1px solid transparent;
+        border-radius: 3px;
+        background: none;
+        white-space: pre;
+      }
+      .tree button.on-path {
+        background: var(--chip-bg);
+      }
+      .tree button.cursor {
+        border-color: var(--accent);
+        font-weight: 700;
+      }
+      .tree .edge {
+        color: var(--muted);
+        font-size: 0.75rem;
+        margin-right: 0.3rem;
+      }
+      .tree .leaf {
+        color: var(--muted);
+        font-size: 0.75rem;
+        margin-left: 0.5rem;
+      }
+      .search-hits {
+        margin-top: 0.4rem;
+      }
+      kbd {
+        font-family: inherit;
+        font-size: 0.78rem;
+        border: 1px solid var(--border-strong);
+        border-bottom-width: 2px;
+        border-radius: 4px;
+        padding: 0 0.3rem;
+        background: var(--token-bg);
+      }
+      .keys {
+        font-size: 0.82rem;
+        color: var(--muted);
+        margin: 0.4rem 0 0;
+      }
+      .keys span {
+        margin-right: 0.9rem;
+        white-space: nowrap;
+      }
+      @media (max-width: 860px) {
+        .columns,
+        .form {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
+    `,
+  ];
+
+  // ——— inputs (each kept in the URL) ———
+  @state() private prompt = queryParam('explore.prompt') ?? DEFAULT_PROMPT;
+  @state() private template: Template = pick(queryParam('explore.template'), ['none', 'chat'] as const, 'none');
+  @state() private models: Models = pick(queryParam('explore.models'), ['both', 'base', 'tuned'] as const, 'both');
+  @state() private drive: Side = pick(queryParam('explore.drive'), ['base', 'tuned'] as const, 'tuned');
+  @state() private temperature = numberParam('explore.t', 1);
+  @state() private topK = numberParam('explore.topk', 0);
+  @state() private topP = numberParam('explore.topp', 1);
+  @state() private minP = numberParam('explore.minp', 0);
+  @state() private seed = numberParam('explore.seed', 0);
+  @state() private autoN = numberParam('explore.n', 20);
+  @state() private show: number = pick(queryParam('explore.show'), SHOW_CHOICES.map(String), '10') === '10' ? 10 : Number(queryParam('explore.show'));
+  @state() private colorBy: ColorBy = pick(queryParam('explore.color'), ['prob', 'rank'] as const, 'prob');
+  @state() private insertText = '';
+  @state() private query = '';
+
+  // ——— what is shown ———
+  @state() private loom: Loom | null = null;
+  @state() private sides: Side[] = [];
+  @state() private steps: ModelStep[] = [];
+  @state() private hits: SearchHit[] = [];
+  @state() private busy = false;
+  @state() private playing = false;
+  @state() private error = '';
+  @state() private notice = '';
+  @state() private hover: number | null = null;
+  /** Why nothing is shown yet (models still loading). */
+  @state() private waiting = '';
+  /** Bumped whenever the loom changes (Lit does not see inside it). */
+  @state() private version = 0;
+
+  private texts = new Map<number, string>();
+  private eos = new Set<number>();
+  private abort: AbortController | null = null;
+  private startedFor: [Engine | null, Engine | null] | null = null;
+  private pendingPath: number[] | null = parsePath(queryParam('explore.path'));
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.setViewState('idle');
+    this.addEventListener('keydown', this.onKey);
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.removeEventListener('keydown', this.onKey);
+    this.abort?.abort();
+    void this.loom?.dispose();
+    this.loom = null;
+    this.startedFor = null;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    // Start (from the link's path) once the models are loaded, and again when the app loads another pair.
+    super.updated(changed);
+    if (this.busy) return;
+    const ready = this.wantedEngines().every((s) => this.engine(s) !== null);
+    const same = this.startedFor && this.startedFor[0] === this.base && this.startedFor[1] === this.tuned;
+    if (ready && !same) void this.start(this.loom === null && this.startedFor === null);
+  }
+
+  private engine(side: Side): Engine | null {
+    return side === 'base' ? this.base : this.tuned;
+  }
+
+  private wantedEngines(): Side[] {
+    return this.models === 'both' ? ['base', 'tuned'] : [this.models];
+  }
+
+  private get settings(): SamplingSettings {
+    return { temperature: this.temperature, topK: this.topK, topP: this.topP, minP: this.minP };
+  }
+
+  /** The model index in the loom that samples and whose list the number keys pick from. */
+  private get driveIndex(): number {
+    const i = this.sides.indexOf(this.drive);
+    return i < 0 ? 0 : i;
+  }
+
+  private saveParams(): void {
+    updateQuery({
+      'explore.prompt': this.prompt === DEFAULT_PROMPT ? null : this.prompt,
+      'explore.template': this.template === 'none' ? null : this.template,
+      'explore.models': this.models === 'both' ? null : this.models,
+      'explore.drive': this.drive === 'tuned' ? null : this.drive,
+      'explore.t': this.temperature === 1 ? null : String(this.temperature),
+      'explore.topk': this.topK === 0 ? null : String(this.topK),
+      'explore.topp': this.topP === 1 ? null : String(this.topP),
+      'explore.minp': this.minP === 0 ? null : String(this.minP),
+      'explore.seed': this.seed === 0 ? null : String(this.seed),
+      'explore.n': this.autoN === 20 ? null : String(this.autoN),
+      'explore.show': this.show === 10 ? null : String(this.show),
+      'explore.color': this.colorBy === 'prob' ? null : this.colorBy,
+    });
+  }
+
+  private savePath(): void {
+    if (!this.loom) return;
+    const path = this.loom.pathTokens();
+    updateQuery({ 'explore.path': path.length ? serializePath(path) : null });
+  }
+
+  /** A message for the first problem with the sampling settings, or null. */
+  private settingsProblem(): string | null {
+    const { temperature, topK, topP, minP, seed } = this;
+    if (!(temperature >= 0 && temperature <= 5)) return 'The temperature must be between 0 (greedy) and 5.';
+    if (!Number.isInteger(topK) || topK < 0) return 'Top-k must be a whole number ≥ 0 (0 = off).';
+    if (!(topP > 0 && topP <= 1)) return 'Top-p must be in (0, 1] (1 = off).';
+    if (!(minP >= 0 && minP < 1)) return 'Min-p must be in [0, 1) (0 = off).';
+    if (!Number.isInteger(seed)) return 'The seed must be a whole number.';
+    return null;
+  }
+
+  // ——— engine work ———
+
+  /** Run one action on the loom (one at a time), then refresh what is shown. */
+  private async act(what: (loom: Loom) => Promise<unknown>, opts: { needsSettings?: boolean } = {}): Promise<void> {
+    const loom = this.loom;
+    if (!loom || this.busy) return;
+    if (opts.needsSettings) {
+      const p = this.settingsProblem();
+      if (p) {
+        this.notice = p;
+        return;
+      }
+    }
+    this.busy = true;
+    this.notice = '';
+    this.setViewState('running');
+    try {
+      await what(loom);
+      if (this.loom !== loom) return;
+      await this.refresh();
+      this.setViewState('done');
+    } catch (err) {
+      if (this.loom !== loom) return;
+      this.notice = errorText(err);
+      await this.refresh().catch(() => undefined);
+      this.setViewState('done');
+    } finally {
+      this.busy = false;
+      this.version++;
+    }
+  }
+
+  /** (Re)build the loom on the prompt; with `fromUrl`, follow the chosen path from the link. */
+  private async start(fromUrl = false): Promise<void> {
+    this.abort?.abort();
+    const old = this.loom;
+    this.loom = null;
+    this.steps = [];
+    this.hits = [];
+    this.error = '';
+    this.notice = '';
+    this.waiting = '';
+    void old?.dispose();
+    this.startedFor = [this.base, this.tuned];
+    if (this.prompt.trim() === '') {
+      this.error = 'The prompt is empty: type one.';
+      this.setViewState('error');
+      return;
+    }
+    let sides = this.wantedEngines();
+    const missing = sides.filter((s) => !this.engine(s));
+    if (missing.length) {
+      this.waiting = `Waiting for the ${missing.join(' and ')} model to load.`;
+      this.setViewState('idle');
+      this.startedFor = null;
+      return;
+    }
+    this.busy = true;
+    this.setViewState('running');
+    try {
+      if (sides.length === 2 && !(await sameTokenizer(this.base!, this.tuned!))) {
+        sides = [this.drive];
+        this.notice = `The two models have different tokenizers, so one token path cannot be shared: showing the ${this.drive} model only.`;
+      }
+      const engines = sides.map((s) => this.engine(s)!);
+      const first = engines[0]!;
+      const ids = await first.encode(this.prompt, this.template);
+      const info = await first.info();
+      this.eos = new Set(info.eosTokenIds);
+      this.texts = new Map();
+      const loom = await Loom.create(engines, ids);
+      this.sides = sides;
+      this.loom = loom;
+      const path = fromUrl ? this.pendingPath : null;
+      this.pendingPath = null;
+      if (path && path.length) {
+        if (path.some((t) => t >= loom.vocabSize)) this.notice = 'The link’s path has token ids outside this vocabulary; starting at the prompt.';
+        else await loom.extend(path, this.settings, 'link');
+      }
+      await this.refresh();
+      this.setViewState('done');
+      void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.stage')?.focus({ preventScroll: true }));
+    } catch (err) {
+      this.error = errorText(err);
+      this.setViewState('error');
+    } finally {
+      this.busy = false;
+      this.version++;
+    }
+  }
+
+  /** Texts of the tokens on screen (fetched once per id). */
+  private async ensureTexts(ids: Iterable<number>): Promise<void> {
+    const missing = [...new Set(ids)].filter((id) => !this.texts.has(id));
+    if (!missing.length || !this.loom) return;
+    const texts = await this.loom.engines[0]!.tokenTexts(missing);
+    missing.forEach((id, i) => this.texts.set(id, texts[i]!));
+  }
+
+  /** Recompute the distributions shown at the cursor (no forward pass unless the cursor's logits were dropped). */
+  private async refresh(): Promise<void> {
+    const loom = this.loom;
+    if (!loom) return;
+    const settings = this.settingsProblem() ? DEFAULT_SAMPLING : this.settings;
+    const steps: ModelStep[] = [];
+    for (const [m, side] of this.sides.entries()) {
+      const logits = await loom.logits(m);
+      steps.push({ side, dist: stepDistribution(logits, settings, this.show) });
+    }
+    const ids: number[] = [...loom.prompt, ...loom.pathTokens()];
+    for (const s of steps) ids.push(...s.dist.rows.map((r) => r.id));
+    for (const n of loom.nodes) {
+      if (n.token !== null) ids.push(n.token);
+      for (const x of n.next) if (x) ids.push(...x.top.map((t) => t.id));
+    }
+    await this.ensureTexts(ids);
+    this.steps = steps;
+    this.hits = await this.lookup(this.query);
+    this.savePath();
+  }
+
+  private async lookup(query: string): Promise<SearchHit[]> {
+    const loom = this.loom;
+    if (!loom || query === '') return [];
+    const ids = await loom.engines[0]!.findTokens(query, 12);
+    await this.ensureTexts(ids);
+    const settings = this.settingsProblem() ? DEFAULT_SAMPLING : this.settings;
+    const out: SearchHit[] = [];
+    const logits = await Promise.all(this.sides.map((_, m) => loom.logits(m)));
+    for (const id of ids) {
+      const rows: SearchHit['rows'] = {};
+      this.sides.forEach((side, m) => (rows[side] = lookupToken(logits[m]!, settings, id)));
+      out.push({ id, rows });
+    }
+    return out;
+  }
+
+  // ——— actions ———
+
+  private stepSample(): void {
+    void this.act((loom) => loom.sample(this.driveIndex, this.settings, this.seed), { needsSettings: true });
+  }
+
+  private choose(id: number): void {
+    void this.act((loom) => loom.choose(id, this.settingsProblem() ? DEFAULT_SAMPLING : this.settings, 'chosen'));
+  }
+
+  private chooseRank(i: number): void {
+    const row = this.steps[this.driveIndex]?.dist.rows[i];
+    if (row) this.choose(row.id);
+  }
+
+  private back(): void {
+    void this.act((loom) => loom.back());
+  }
+
+  private switchBranch(delta: number): void {
+    void this.act((loom) => loom.switchBranch(delta));
+  }
+
+  private goto(id: number): void {
+    void this.act((loom) => loom.goto(id));
+  }
+
+  private insert(): void {
+    const text = this.insertText;
+    if (text === '') {
+      this.notice = 'Type some text to insert at the end of this branch.';
+      return;
+    }
+    void this.act(async (loom) => {
+      const ids = await loom.engines[0]!.encodeContinuation(text);
+      if (!ids.length) throw new RangeError('the text encodes to no tokens');
+      await loom.extend(ids, this.settingsProblem() ? DEFAULT_SAMPLING : this.settings, 'typed');
+      this.insertText = '';
+    });
+  }
+
+  private async autoplay(): Promise<void> {
+    const loom = this.loom;
+    if (!loom || this.busy) return;
+    const problem = this.settingsProblem();
+    const n = this.autoN;
+    if (problem || !Number.isInteger(n) || n < 1 || n > 1000) {
+      this.notice = problem ?? 'Autoplay needs a whole number of tokens from 1 to 1000.';
+      return;
+    }
+    const abort = new AbortController();
+    this.abort = abort;
+    this.playing = true;
+    await this.act(async () => {
+      for (let i = 0; i < n; i++) {
+        if (abort.signal.aborted) break;
+        const node = await loom.sample(this.driveIndex, this.settings, this.seed);
+        await this.ensureTexts([node.token!]);
+        this.version++; // the text grows as tokens arrive
+        await this.updateComplete;
+        if (this.eos.has(node.token!)) {
+          this.notice = 'Stopped at the end-of-sequence token.';
+          break;
+        }
+      }
+    });
+    this.playing = false;
+    if (this.abort === abort) this.abort = null;
+  }
+
+  private stop(): void {
+    this.abort?.abort();
+  }
+
+  private onKey = (e: KeyboardEvent): void => {
+    if (e.ctrlKey || e.metaKey || e.altKey) return;
+    const target = e.composedPath()[0] as HTMLElement | undefined;
+    const tag = target?.tagName;
+    if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT') return;
+    const onButton = tag === 'BUTTON' || target?.getAttribute('role') === 'button' || tag === 'TR';
+    let handled = true;
+    if (e.key === 'Escape') this.stop();
+    else if (e.key === 's' || e.key === 'ArrowRight' || (e.key === ' ' && !onButton)) this.stepSample();
+    else if (e.key === 'ArrowLeft' || e.key === 'Backspace') this.back();
+    else if (e.key === 'ArrowUp') this.switchBranch(-1);
+    else if (e.key === 'ArrowDown') this.switchBranch(1);
+    else if (e.key === 'a') void this.autoplay();
+    else if (/^[1-9]$/.test(e.key)) this.chooseRank(Number(e.key) - 1);
+    else handled = false;
+    if (handled) e.preventDefault();
+  };
+
+  private setSetting(key: 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'autoN', value: string): void {
+    this[key] = value === '' ? NaN : Number(value);
+    this.saveParams();
+    if (key !== 'seed' && key !== 'autoN' && this.loom && !this.busy) void this.act(async () => undefined);
+    else this.requestUpdate();
+  }
+
+  // ——— rendering ———
+
+  private text(id: number): string {
+    return this.texts.get(id) ?? '';
+  }
+
   override render() {
-    return html`<div class="card muted">This view is being built.</div>`;
+    const drive = this.wantedEngines().length === 2 ? this.drive : this.models;
+    return html`
+      <div class="card">
+        <div class="form">
+          <label>
+            Prompt
+            <textarea
+              .value=${this.prompt}
+              @input=${(e: Event) => {
+                this.prompt = (e.target as HTMLTextAreaElement).value;
+                this.saveParams();
+              }}
+              @keydown=${(e: KeyboardEvent) => {
+                if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) void this.restart();
+              }}
+            ></textarea>
+          </label>
+          <div class="buttons" style="margin-top:1.1rem">
+            <button class="primary" @click=${() => void this.restart()} ?disabled=${this.busy}>Start</button>
+          </div>
+        </div>
+        <div class="row">
+          <label
+            >Template
+            <select
+              .value=${this.template}
+              @change=${(e: Event) => {
+                this.template = (e.target as HTMLSelectElement).value as Template;
+                this.saveParams();
+              }}
+            >
+              <option value="none">none (plain text)</option>
+              <option value="chat">chat</option>
+            </select>
+          </label>
+          <label
+            >Models
+            <select
+              .value=${this.models}
+              @change=${(e: Event) => {
+                this.models = (e.target as HTMLSelectElement).value as Models;
+                this.saveParams();
+              }}
+            >
+              <option value="both">both, side by side</option>
+              <option value="base">base only</option>
+              <option value="tuned">tuned only</option>
+            </select>
+          </label>
+          <label
+            >Samples from
+            <select
+              .value=${drive}
+              ?disabled=${this.models !== 'both'}
+              @change=${(e: Event) => {
+                this.drive = (e.target as HTMLSelectElement).value as Side;
+                this.saveParams();
+              }}
+            >
+              <option value="base">base</option>
+              <option value="tuned">tuned</option>
+            </select>
+          </label>
+          ${this.numberInput('Temperature', 'temperature', this.temperature, '0.1', '0', '5')}
+          ${this.numberInput('Top-k (0 = off)', 'topK', this.topK, '1', '0')}
+          ${this.numberInput('Top-p (1 = off)', 'topP', this.topP, '0.05', '0', '1')}
+          ${this.numberInput('Min-p (0 = off)', 'minP', this.minP, '0.01', '0', '1')}
+          ${this.numberInput('Seed', 'seed', this.seed, '1')}
+        </div>
+        <p class="note">Changing the prompt, template or models takes effect with Start (it begins a new loom). Sampling settings apply to the next step.</p>
+      </div>
+      ${this.error
+        ? html`<div class="card"><div class="error-box" role="alert" data-error>${this.error}</div></div>`
+        : this.loom
+          ? this.renderStage()
+          : html`<div class="card muted" role="status">${this.busy ? 'Starting…' : this.waiting || 'Press Start to explore the prompt.'}</div>`}
+    `;
+  }
+
+  private numberInput(label: string, key: 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'autoN', value: number, step: string, min?: string, max?: string) {
+    return html`<label
+      >${label}
+      <input
+        type="number"
+        name=${key}
+        step=${step}
+        min=${min ?? nothing}
+        max=${max ?? nothing}
+        .value=${Number.isNaN(value) ? '' : String(value)}
+        @change=${(e: Event) => this.setSetting(key, (e.target as HTMLInputElement).value)}
+      />
+    </label>`;
+  }
+
+  private async restart(): Promise<void> {
+    if (this.busy && !this.playing) return;
+    this.abort?.abort();
+    updateQuery({ 'explore.path': null });
+    this.pendingPath = null;
+    await this.start(false);
+  }
+
+  private renderStage() {
+    const loom = this.loom!;
+    void this.version;
+    const cursor = loom.cursor;
+    const path = loom.path();
+    const d = this.driveIndex;
+    return html`
+      <div
+        class="stage"
+        tabindex="0"
+        aria-label="Explorer: press s to step, left arrow to go back, 1 to 9 to choose, up and down arrows to switch branch"
+        data-path=${serializePath(loom.pathTokens())}
+        data-node=${cursor.id}
+        data-busy=${this.busy ? '1' : '0'}
+      >
+        <div class="card">
+          <div class="buttons">
+            <button @click=${() => this.stepSample()} ?disabled=${this.busy} title="s, Space or →">Step (sample)</button>
+            <button @click=${() => this.back()} ?disabled=${this.busy || cursor.parent === null} title="← or Backspace">Back</button>
+            <button @click=${() => this.switchBranch(-1)} ?disabled=${this.busy || loom.siblings().length < 2} title="↑">Previous branch</button>
+            <button @click=${() => this.switchBranch(1)} ?disabled=${this.busy || loom.siblings().length < 2} title="↓">Next branch</button>
+            <span style="width:1rem"></span>
+            <label
+              >Autoplay
+              <input
+                type="number"
+                name="autoN"
+                min="1"
+                max="1000"
+                style="width:4.5rem"
+                .value=${Number.isNaN(this.autoN) ? '' : String(this.autoN)}
+                @change=${(e: Event) => this.setSetting('autoN', (e.target as HTMLInputElement).value)}
+              />
+              tokens</label
+            >
+            ${this.playing
+              ? html`<button class="primary" data-stop @click=${() => this.stop()}>Stop</button>`
+              : html`<button data-play @click=${() => void this.autoplay()} ?disabled=${this.busy} title="a">Play</button>`}
+            <span style="width:1rem"></span>
+            <label
+              >Colour by
+              <select
+                .value=${this.colorBy}
+                @change=${(e: Event) => {
+                  this.colorBy = (e.target as HTMLSelectElement).value as ColorBy;
+                  this.saveParams();
+                }}
+              >
+                <option value="prob">probability</option>
+                <option value="rank">rank (GLTR)</option>
+              </select>
+            </label>
+          </div>
+          <p class="keys" aria-label="Keyboard">
+            <span><kbd>s</kbd> <kbd>Space</kbd> <kbd>→</kbd> step (sample)</span>
+            <span><kbd>←</kbd> <kbd>Backspace</kbd> back</span>
+            <span><kbd>1</kbd>–<kbd>9</kbd> choose that rank (${NAMES[this.sides[d]!]})</span>
+            <span><kbd>↑</kbd> <kbd>↓</kbd> switch branch</span>
+            <span><kbd>a</kbd> autoplay, <kbd>Esc</kbd> stop</span>
+          </p>
+          ${this.notice ? html`<p class="note" role="status" data-notice>${this.notice}</p>` : nothing}
+        </div>
+        <div class="card">
+          ${this.renderLegend()}
+          <div class="text" data-text aria-live="off">
+            <span class="prompt">${loom.prompt.map((id) => this.text(id)).join('')}</span>${repeat(
+              path,
+              (n) => n.id,
+              (n) => this.renderTok(n, cursor),
+            )}<span class="caret" aria-hidden="true"></span>
+          </div>
+          <div class="stats">
+            ${this.sides.map((side, m) => {
+              const lp = loom.pathLogprob(m);
+              return html`<span data-path-logprob=${String(lp)} data-model=${side}
+                >${NAMES[side]}: log p(path) <b>${formatNumber(lp)}</b>, p(path) <b>${Math.exp(lp).toExponential(3)}</b></span
+              >`;
+            })}
+            <span>${path.length} tokens chosen, ${loom.nodes.length - 1} in the loom</span>
+          </div>
+        </div>
+        <div class="columns" style=${`--cols:${this.sides.length}`}>${this.steps.map((s, m) => this.renderDist(s, m === d))}</div>
+        <div class="card">
+          <h3>Find any token</h3>
+          <input
+            type="search"
+            name="query"
+            placeholder="search the whole vocabulary"
+            .value=${this.query}
+            @input=${async (e: Event) => {
+              this.query = (e.target as HTMLInputElement).value;
+              const q = this.query;
+              const hits = await this.lookup(q).catch(() => []);
+              if (q === this.query) this.hits = hits;
+            }}
+          />
+          ${this.renderHits()}
+        </div>
+        <div class="card">
+          <h3>Insert text and continue</h3>
+          <div class="buttons">
+            <input
+              type="text"
+              name="insert"
+              style="flex:1;min-width:12rem"
+              placeholder="your own text, appended at the end of this branch"
+              .value=${this.insertText}
+              @input=${(e: Event) => (this.insertText = (e.target as HTMLInputElement).value)}
+              @keydown=${(e: KeyboardEvent) => {
+                if (e.key === 'Enter') this.insert();
+              }}
+            />
+            <button @click=${() => this.insert()} ?disabled=${this.busy}>Insert</button>
+          </div>
+        </div>
+        <div class="card">
+          <h3>Loom</h3>
+          <p class="note">Every branch, with each edge's probability (${this.sides.map((s) => NAMES[s]).join(' / ')}). Click a token to go there.</p>
+          ${this.renderTree()}
+        </div>
+      </div>
+    `;
+  }
+
+  private renderLegend() {
+    const side = NAMES[this.sides[this.driveIndex]!];
+    if (this.colorBy === 'rank') {
+      return html`<div class="legend">
+        Coloured by the ${side} model's rank of each token:
+        ${(['top1', 'top10', 'top100', 'beyond'] as const).map((b) => html`<span class="tok b-${b}">${BUCKET_LABEL[b]}</span>`)}
+      </div>`;
+    }
+    return html`<div class="legend">
+      Coloured by the ${side} model's probability of each token:
+      <span class="tok" style=${`background:${probColor(0)}`}>p ≈ 1</span>
+      <span class="tok" style=${`background:${probColor(-2)}`}>0.14</span>
+      <span class="tok" style=${`background:${probColor(-4)}`}>0.02</span>
+      <span class="tok" style=${`background:${probColor(-8)}`}>≤ 0.0003</span>
+    </div>`;
+  }
+
+  private renderTok(n: LoomNode, cursor: LoomNode): TemplateResult {
+    const d = this.driveIndex;
+    const edge = n.edges[d];
+    const cls = ['tok', n.id === cursor.id ? 'cursor' : ''];
+    let style = '';
+    if (edge) {
+      if (this.colorBy === 'rank') cls.push(`b-${rankBucket(edge.rank)}`);
+      else style = `background:${probColor(edge.logprob)}`;
+    }
+    const attrs = Object.fromEntries(this.sides.map((s, m) => [s, n.edges[m]]));
+    const label = this.sides.map((s, m) => `${NAMES[s]} p ${n.edges[m] ? formatPercent(n.edges[m]!.prob) : '?'}`).join(', ');
+    return html`<span
+      class=${cls.join(' ')}
+      style=${style}
+      tabindex="0"
+      role="button"
+      data-node=${n.id}
+      data-token-id=${n.token!}
+      data-prob-base=${attrs['base'] ? String(attrs['base'].prob) : nothing}
+      data-prob-tuned=${attrs['tuned'] ? String(attrs['tuned'].prob) : nothing}
+      aria-label=${`${visibleToken(this.text(n.token!))}: ${label}. Enter to go here.`}
+      @mouseenter=${() => (this.hover = n.id)}
+      @mouseleave=${() => (this.hover = null)}
+      @focus=${() => (this.hover = n.id)}
+      @blur=${() => (this.hover = null)}
+      @click=${() => this.goto(n.id)}
+      @keydown=${(e: KeyboardEvent) => {
+        if (e.key === 'Enter') {
+          e.stopPropagation();
+          this.goto(n.id);
+        }
+      }}
+      >${this.text(n.token!)}${this.hover === n.id ? this.renderPop(n) : nothing}</span
+    >`;
+  }
+
+  /** The alternatives at a position: the parent's top tokens for each model, the chosen one marked. */
+  private renderPop(n: LoomNode) {
+    const loom = this.loom!;
+    const parent = loom.node(n.parent!);
+    return html`<span class="pop" role="tooltip" data-pop=${n.id}>
+      ${this.sides.map((side, m) => {
+        const edge = n.edges[m];
+        const top = parent.next[m]?.top.slice(0, 6) ?? [];
+        return html`<div>
+          <strong>${NAMES[side]}</strong>: chose <code>${visibleToken(this.text(n.token!))}</code>
+          ${edge ? html`p ${formatPercent(edge.prob)}, rank ${edge.rank}, processed ${formatPercent(edge.processedProb)}` : nothing}
+          <table>
+            ${top.map(
+              (t, i) => html`<tr class=${t.id === n.token ? 'chosen' : ''}>
+                <td>${i + 1}</td>
+                <td><code>${visibleToken(this.text(t.id))}</code></td>
+                <td class="num">${formatPercent(t.prob)}</td>
+              </tr>`,
+            )}
+          </table>
+        </div>`;
+      })}
+    </span>`;
+  }
+
+  private renderDist(s: ModelStep, isDrive: boolean) {
+    const loom = this.loom!;
+    const { dist } = s;
+    const taken = new Set(loom.cursor.children.map((c) => loom.node(c).token));
+    const settings = this.settingsProblem() ? DEFAULT_SAMPLING : this.settings;
+    return html`<section
+      class="card model"
+      data-model=${s.side}
+      data-entropy=${String(dist.entropy)}
+      data-processed-entropy=${String(dist.processedEntropy)}
+      data-mass-outside=${String(dist.massOutside)}
+      data-processed-mass-outside=${String(dist.processedMassOutside)}
+      data-context=${loom.context().join(',')}
+    >
+      <h3>${NAMES[s.side]} — next token${isDrive && this.sides.length > 1 ? html` <span class="muted">(samples)</span>` : nothing}</h3>
+      <div class="stats">
+        <span>entropy <b>${formatNumber(dist.entropy)}</b> nats raw, <b>${formatNumber(dist.processedEntropy)}</b> processed</span>
+        <span>mass outside the list <b>${formatPercent(dist.massOutside)}</b> raw, <b>${formatPercent(dist.processedMassOutside)}</b> processed</span>
+        <span>processed keeps <b>${dist.kept}</b> of ${loom.vocabSize} tokens</span>
+      </div>
+      <table class="dist">
+        <colgroup>
+          <col class="key" />
+          <col class="rank" />
+          <col class="token" />
+          <col class="bar" />
+          <col class="p" />
+          <col class="lp" />
+          <col class="bar" />
+          <col class="p" />
+        </colgroup>
+        <thead>
+          <tr>
+            <th scope="col"><span class="visually-hidden">Key</span></th>
+            <th scope="col">Rank</th>
+            <th scope="col">Token</th>
+            <th scope="col" colspan="2" title="softmax of the raw logits at T = 1">Raw p (T = 1)</th>
+            <th scope="col" class="num" title="natural log of the raw probability">Log p</th>
+            <th scope="col" colspan="2" title=${`after ${settingsLabel(settings)}; the sampled token is drawn from this one`}>Processed p</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${repeat(
+            dist.rows,
+            (r) => r.id,
+            (r) => this.renderRow(r, isDrive, taken.has(r.id)),
+          )}
+        </tbody>
+      </table>
+      <p class="note">Processed = ${settingsLabel(settings)}. ${taken.size ? 'Outlined tokens already have a branch.' : ''}</p>
+      <div class="buttons" style="margin-top:0.3rem">
+        <label
+          >Show
+          <select
+            .value=${String(this.show)}
+            @change=${(e: Event) => {
+              this.show = Number((e.target as HTMLSelectElement).value);
+              this.saveParams();
+              void this.act(async () => undefined);
+            }}
+          >
+            ${SHOW_CHOICES.map((n) => html`<option value=${n}>${n} tokens</option>`)}
+          </select>
+        </label>
+      </div>
+    </section>`;
+  }
+
+  private renderRow(r: StepRow, isDrive: boolean, taken: boolean) {
+    const shown = visibleToken(this.text(r.id));
+    return html`<tr
+      tabindex="0"
+      class=${taken ? 'taken' : ''}
+      data-token-id=${r.id}
+      data-rank=${r.rank}
+      data-prob=${String(r.prob)}
+      data-logprob=${String(r.logprob)}
+      data-processed-prob=${String(r.processedProb)}
+      aria-label=${`Choose ${shown} (rank ${r.rank}, ${formatPercent(r.prob)})`}
+      @click=${() => this.choose(r.id)}
+      @keydown=${(e: KeyboardEvent) => {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          e.stopPropagation();
+          this.choose(r.id);
+        }
+      }}
+    >
+      <td class="key">${isDrive && r.rank <= 9 ? html`<kbd>${r.rank}</kbd>` : nothing}</td>
+      <td class="rank">${r.rank}</td>
+      <td class="token"><code class="t" title=${shown}>${shown}</code></td>
+      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill" style=${`width:${(r.prob * 100).toFixed(2)}%`}></div></div></td>
+      <td class="num">${formatPercent(r.prob)}</td>
+      <td class="num lp">${formatNumber(r.logprob)}</td>
+      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill processed" style=${`width:${(r.processedProb * 100).toFixed(2)}%`}></div></div></td>
+      <td class="num">${r.processedProb > 0 ? formatPercent(r.processedProb) : html`<span class="cut">cut</span>`}</td>
+    </tr>`;
+  }
+
+  private renderHits() {
+    if (this.query === '') return nothing;
+    if (!this.hits.length) return html`<p class="note">No token's text contains that.</p>`;
+    return html`<table class="dist search-hits">
+      <thead>
+        <tr>
+          <th scope="col">Token</th>
+          ${this.sides.map(
+            (s) => html`<th scope="col" class="num">${NAMES[s]} rank</th>
+              <th scope="col" class="num">raw p</th>
+              <th scope="col" class="num">processed p</th>`,
+          )}
+        </tr>
+      </thead>
+      <tbody>
+        ${this.hits.map(
+          (h) => html`<tr
+            tabindex="0"
+            data-hit=${h.id}
+            @click=${() => this.choose(h.id)}
+            @keydown=${(e: KeyboardEvent) => {
+              if (e.key === 'Enter') {
+                e.stopPropagation();
+                this.choose(h.id);
+              }
+            }}
+          >
+            <td><code class="t">${visibleToken(this.text(h.id))}</code></td>
+            ${this.sides.map((s) => {
+              const r = h.rows[s]!;
+              return html`<td class="num" data-model=${s} data-rank=${r.rank}>${r.rank}</td>
+                <td class="num" data-prob=${String(r.prob)}>${formatPercent(r.prob)}</td>
+                <td class="num">${r.processedProb > 0 ? formatPercent(r.processedProb) : html`<span class="cut">cut</span>`}</td>`;
+            })}
+          </tr>`,
+        )}
+      </tbody>
+    </table>`;
+  }
+
+  /** The loom as an indented list of branches: each line is a run of single-child nodes. */
+  private renderTree() {
+    const loom = this.loom!;
+    const onPath = new Set(loom.path().map((n) => n.id));
+    const lines: { indent: number; nodes: LoomNode[] }[] = [];
+    const walk = (start: number, indent: number) => {
+      const run: LoomNode[] = [];
+      let n = loom.node(start);
+      run.push(n);
+      while (n.children.length === 1) {
+        n = loom.node(n.children[0]!);
+        run.push(n);
+      }
+      lines.push({ indent, nodes: run });
+      for (const c of n.children) walk(c, indent + 1);
+    };
+    for (const c of loom.root.children) walk(c, 0);
+    if (!lines.length) return html`<p class="note">No tokens chosen yet: step, or choose a token.</p>`;
+    const cursor = loom.cursor.id;
+    return html`<ul class="tree" role="list">
+      ${lines.map((line) => {
+        const first = line.nodes[0]!;
+        const last = line.nodes[line.nodes.length - 1]!;
+        const lineOnPath = onPath.has(first.id);
+        return html`<li class=${lineOnPath ? 'on-path' : ''} style=${`margin-left:${line.indent * 1.2}rem`}>
+          <span class="edge">${this.sides.map((_, m) => (first.edges[m] ? formatPercent(first.edges[m]!.prob) : '?')).join(' / ')}</span>${line.nodes.map(
+            (n) => html`<button
+              class=${[onPath.has(n.id) ? 'on-path' : '', n.id === cursor ? 'cursor' : ''].join(' ')}
+              data-node=${n.id}
+              title=${this.sides.map((s, m) => `${NAMES[s]}: p ${n.edges[m] ? formatPercent(n.edges[m]!.prob) : '?'}, rank ${n.edges[m]?.rank ?? '?'}`).join('; ')}
+              aria-current=${n.id === cursor ? 'true' : nothing}
+              @click=${() => this.goto(n.id)}
+            >
+              ${visibleToken(this.text(n.token!))}
+            </button>`,
+          )}${last.children.length === 0
+            ? html`<span class="leaf">log p ${this.sides.map((_, m) => (last.edges[m] ? formatNumber(last.edges[m]!.pathLogprob, 2) : '?')).join(' / ')}</span>`
+            : nothing}
+        </li>`;
+      })}
+    </ul>`;
   }
 }
 
