@@ -1,13 +1,710 @@
-/** `<answers-view>`: placeholder until the view is built. */
-import { html } from 'lit';
-import { customElement } from 'lit/decorators.js';
+/**
+ * `<answers-view>`: exact answer distributions by enumeration (issue 7), on `scoreAnswers()` /
+ * `answersAt()` from src/lab/answers.ts. Both models score every candidate (prefix + candidate +
+ * suffix, teacher-forced after the prompt); the view keeps the scores, so the temperature slider
+ * re-tempers exactly without running the models again.
+ *
+ * Full-precision numbers are in `data-*` attributes for tests; `data-runs` counts scoring runs.
+ */
+import type { ChartConfiguration } from 'chart.js';
+import { css, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { isLabError } from '../../engine/errors';
+import type { Engine, Template } from '../../engine/types';
+import {
+  ANSWER_PRESETS,
+  answersAt,
+  normalizedShares,
+  parseChoices,
+  scoreAnswers,
+  type AnswerPreset,
+  type AnswerScores,
+  type AnswersResult,
+} from '../../lab/answers';
+import { visibleToken } from '../../lab/tokens';
+import { formatNumber, formatPercent } from '../format';
+import { MODEL_COLORS } from '../lab-chart';
+import { queryParam, updateQuery } from '../params';
+import { escapeAffix, unescapeAffix } from './answers-affix';
 import { PairView } from './pair-view';
+import '../lab-chart';
+
+type Side = 'base' | 'tuned';
+const SIDES: readonly Side[] = ['base', 'tuned'];
+const TEMPLATES: readonly Template[] = ['none', 'chat'];
+const DEFAULT_TEMPLATE: Record<Side, Template> = { base: 'none', tuned: 'chat' };
+const END_OF_TURN = '<|im_end|>';
+const T_MIN = 0.1;
+const T_MAX = 3;
+
+const CANDIDATE_SETS: { label: string; spec: string }[] = [
+  { label: '1..100', spec: '1..100' },
+  { label: 'd6 1..6', spec: '1..6' },
+  { label: 'A..D', spec: 'A..D' },
+  { label: 'yes / no / hedge', spec: 'Yes\nNo\nIt depends' },
+];
+
+function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
+  return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
+}
+
+/** A short text with its whitespace visible (an empty one as ∅). */
+function shown(text: string): string {
+  return visibleToken(text);
+}
+
+interface Scored {
+  scores: Record<Side, AnswerScores>;
+  /** The inputs the scores are for (the form may have changed since). */
+  prompt: string;
+  templates: Record<Side, Template>;
+  prefix: string;
+  suffixes: Record<Side, string>;
+  choices: string[];
+}
+
+interface Fields {
+  prompt: string;
+  spec: string;
+  candPrefix: string;
+  suffixBase: string;
+  suffixTuned: string;
+  templateBase: Template;
+  templateTuned: Template;
+}
 
 @customElement('answers-view')
 export class AnswersView extends PairView {
-  override render() {
-    return html`<div class="card muted">This view is being built.</div>`;
+  static override styles = [
+    ...PairView.styles,
+    css`
+      .presets {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr));
+        gap: 0.4rem 0.8rem;
+      }
+      .preset {
+        display: flex;
+        flex-direction: column;
+        gap: 0.15rem;
+      }
+      .preset button {
+        text-align: left;
+      }
+      .published {
+        font-size: 0.78rem;
+        color: var(--muted);
+      }
+      .form {
+        display: grid;
+        grid-template-columns: minmax(0, 1.3fr) minmax(0, 1fr);
+        gap: 0.6rem 1rem;
+        margin-top: 0.7rem;
+      }
+      .field {
+        display: flex;
+        flex-direction: column;
+        gap: 0.2rem;
+      }
+      textarea {
+        width: 100%;
+        resize: vertical;
+      }
+      .row {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.4rem 0.8rem;
+      }
+      .row label {
+        display: inline-flex;
+        align-items: center;
+        gap: 0.35rem;
+      }
+      button.small {
+        font-size: 0.8rem;
+        padding: 0.15rem 0.5rem;
+      }
+      input.affix {
+        width: 9rem;
+        font-family: ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, Consolas, monospace;
+      }
+      .example {
+        font-size: 0.8rem;
+        color: var(--muted);
+      }
+      code.tok {
+        background: var(--token-bg);
+        border: 1px solid var(--border);
+        border-radius: 4px;
+        padding: 0 0.3rem;
+        white-space: pre;
+      }
+      .actions {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 1rem;
+        align-items: center;
+        margin-top: 0.7rem;
+      }
+      .status {
+        color: var(--muted);
+        font-size: 0.9rem;
+      }
+      progress {
+        width: 10rem;
+        accent-color: var(--accent);
+      }
+      .warnings {
+        margin: 0.5rem 0 0;
+        padding: 0.5rem 0.8rem;
+        border: 1px solid #e6c36a;
+        background: rgba(240, 190, 60, 0.12);
+        border-radius: 8px;
+        font-size: 0.85rem;
+      }
+      .warnings ul {
+        margin: 0.3rem 0;
+        padding-left: 1.2rem;
+      }
+      h3 {
+        margin: 0 0 0.5rem;
+        font-size: 1rem;
+      }
+      table {
+        width: 100%;
+        border-collapse: collapse;
+        font-size: 0.85rem;
+        font-variant-numeric: tabular-nums;
+      }
+      th {
+        text-align: left;
+        font-weight: 600;
+        font-size: 0.72rem;
+        text-transform: uppercase;
+        letter-spacing: 0.04em;
+        color: var(--muted);
+        padding: 0.25rem 0.4rem;
+        border-bottom: 1px solid var(--border);
+        white-space: nowrap;
+      }
+      td {
+        padding: 0.18rem 0.4rem;
+        border-bottom: 1px solid var(--border);
+      }
+      .num {
+        text-align: right;
+      }
+      th.base {
+        color: ${unsafeCSS(MODEL_COLORS.base)};
+      }
+      th.tuned {
+        color: ${unsafeCSS(MODEL_COLORS.tuned)};
+      }
+      .temp {
+        display: flex;
+        align-items: center;
+        gap: 0.6rem;
+        flex-wrap: wrap;
+      }
+      .temp input[type='range'] {
+        width: 16rem;
+      }
+      .scroll {
+        max-height: 26rem;
+        overflow: auto;
+      }
+      .grid2 {
+        display: grid;
+        grid-template-columns: minmax(0, 1fr) minmax(0, 1.4fr);
+        gap: 0 1.2rem;
+        align-items: start;
+      }
+      @media (max-width: 860px) {
+        .form,
+        .grid2 {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
+    `,
+  ];
+
+  @state() private prompt = queryParam('answers.prompt') ?? ANSWER_PRESETS[2]!.prompt;
+  @state() private spec = queryParam('answers.choices') ?? ANSWER_PRESETS[2]!.choices;
+  @state() private candPrefix = queryParam('answers.prefix') ?? ANSWER_PRESETS[2]!.prefix;
+  @state() private suffixBase = queryParam('answers.suffixBase') ?? '';
+  @state() private suffixTuned = queryParam('answers.suffixTuned') ?? '';
+  @state() private templateBase: Template = pick(queryParam('answers.templateBase'), TEMPLATES, DEFAULT_TEMPLATE.base);
+  @state() private templateTuned: Template = pick(queryParam('answers.templateTuned'), TEMPLATES, DEFAULT_TEMPLATE.tuned);
+  @state() private temperature = clampT(Number(queryParam('answers.T') ?? 1));
+  @state() private presetId: string | null = null;
+
+  @state() private running = false;
+  @state() private progress: Record<Side, { done: number; total: number }> = { base: { done: 0, total: 0 }, tuned: { done: 0, total: 0 } };
+  @state() private error: { name: string; message: string } | null = null;
+  @state() private notice = '';
+  @state() private scored: Scored | null = null;
+  @state() private sortBy: Side = 'tuned';
+
+  private abort: AbortController | null = null;
+  private runs = 0;
+  private atCache: { scored: Scored; t: number; results: Record<Side, AnswersResult> } | null = null;
+  private chartCache: { key: unknown; config: ChartConfiguration } | null = null;
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.setViewState('idle');
+    this.dataset['runs'] = '0';
   }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.abort?.abort();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    this.dataset['temperature'] = String(this.temperature);
+  }
+
+  private saveParams(): void {
+    updateQuery({
+      'answers.prompt': this.prompt,
+      'answers.choices': this.spec,
+      'answers.prefix': this.candPrefix,
+      'answers.suffixBase': this.suffixBase,
+      'answers.suffixTuned': this.suffixTuned,
+      'answers.templateBase': this.templateBase === DEFAULT_TEMPLATE.base ? null : this.templateBase,
+      'answers.templateTuned': this.templateTuned === DEFAULT_TEMPLATE.tuned ? null : this.templateTuned,
+      'answers.T': this.temperature === 1 ? null : String(this.temperature),
+    });
+  }
+
+  private set<K extends keyof Fields>(key: K, value: Fields[K]): void {
+    (this as unknown as Fields)[key] = value;
+    this.presetId = null;
+    this.saveParams();
+  }
+
+  private template(side: Side): Template {
+    return side === 'base' ? this.templateBase : this.templateTuned;
+  }
+
+  private suffix(side: Side): string {
+    return side === 'base' ? this.suffixBase : this.suffixTuned;
+  }
+
+  private info(side: Side) {
+    return side === 'base' ? this.baseInfo : this.tunedInfo;
+  }
+
+  /** The terminator that makes the candidates mutually exclusive for a model: its end-of-turn token
+   *  after a chat template, otherwise a newline. */
+  private terminator(side: Side): string {
+    return this.template(side) === 'chat' && this.info(side)?.hasChatTemplate !== false ? END_OF_TURN : '\n';
+  }
+
+  private makeExclusive(): void {
+    this.suffixBase = this.terminator('base');
+    this.suffixTuned = this.terminator('tuned');
+    this.saveParams();
+  }
+
+  private applyPreset(p: AnswerPreset): void {
+    this.prompt = p.prompt;
+    this.spec = p.choices;
+    this.candPrefix = p.prefix;
+    this.suffixBase = p.suffix;
+    this.suffixTuned = p.suffix;
+    this.templateBase = DEFAULT_TEMPLATE.base;
+    this.templateTuned = DEFAULT_TEMPLATE.tuned;
+    this.presetId = p.id;
+    this.saveParams();
+    void this.run();
+  }
+
+  private cancel(): void {
+    this.abort?.abort();
+  }
+
+  private async run(): Promise<void> {
+    if (this.running) return;
+    this.error = null;
+    this.notice = '';
+    let choices: string[];
+    try {
+      if (!this.pairReady) throw new Error('Both models must be loaded first.');
+      if (this.prompt.trim() === '') throw new Error('The prompt is empty: type one.');
+      try {
+        choices = parseChoices(this.spec);
+      } catch (err) {
+        throw new Error(`The candidate set is not valid: ${(err as Error).message}. Give a range like 1..100 or A..D, or one candidate per line.`);
+      }
+    } catch (err) {
+      this.error = { name: 'Input', message: (err as Error).message };
+      this.setViewState('error');
+      return;
+    }
+    const engines: Record<Side, Engine> = { base: this.base!, tuned: this.tuned! };
+    const abort = new AbortController();
+    this.abort = abort;
+    this.running = true;
+    this.progress = { base: { done: 0, total: 0 }, tuned: { done: 0, total: 0 } };
+    this.setViewState('running');
+    const prompt = this.prompt;
+    const prefix = this.candPrefix;
+    const templates: Record<Side, Template> = { base: this.templateBase, tuned: this.templateTuned };
+    const suffixes: Record<Side, string> = { base: this.suffixBase, tuned: this.suffixTuned };
+    try {
+      // The two models live in two workers: score them side by side.
+      const [b, t] = await Promise.all(
+        SIDES.map(async (side) => {
+          const context = await engines[side].encode(prompt, templates[side]);
+          return scoreAnswers(engines[side], context, choices, {
+            prefix,
+            suffix: suffixes[side],
+            signal: abort.signal,
+            onProgress: (done, total) => {
+              this.progress = { ...this.progress, [side]: { done, total } };
+            },
+          });
+        }),
+      );
+      if (abort.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'LabAbortError' });
+      this.scored = { scores: { base: b!, tuned: t! }, prompt, templates, prefix, suffixes, choices };
+      this.runs++;
+      this.dataset['runs'] = String(this.runs);
+      this.setViewState('done');
+    } catch (err) {
+      if (isLabError(err, 'LabAbortError') || abort.signal.aborted) {
+        this.notice = 'Cancelled. Nothing you typed was lost.';
+        this.setViewState('idle');
+      } else {
+        this.error = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
+        this.setViewState('error');
+      }
+    } finally {
+      this.running = false;
+      if (this.abort === abort) this.abort = null;
+    }
+  }
+
+  /** Both models' distributions at the slider's temperature, from the kept scores (no model call). */
+  private results(s: Scored): Record<Side, AnswersResult> {
+    const t = this.temperature;
+    if (this.atCache?.scored !== s || this.atCache.t !== t) {
+      this.atCache = { scored: s, t, results: { base: answersAt(s.scores.base, t), tuned: answersAt(s.scores.tuned, t) } };
+    }
+    return this.atCache.results;
+  }
+
+  private onTemperature(e: Event): void {
+    this.temperature = clampT(Number((e.target as HTMLInputElement).value));
+    this.saveParams();
+  }
+
+  // ---------------------------------------------------------------- rendering
+
+  private renderPresets() {
+    return html`<div class="presets" role="group" aria-label="Presets">
+      ${ANSWER_PRESETS.map(
+        (p) => html`<div class="preset">
+          <button id=${`preset-${p.id}`} data-preset=${p.id} aria-pressed=${this.presetId === p.id ? 'true' : 'false'} ?disabled=${this.running || !this.pairReady} @click=${() => this.applyPreset(p)}>
+            ${p.label}
+          </button>
+          <span class="published">${p.published ? `Published (davinci vs text-davinci-002): ${p.published}` : 'No published figure.'}</span>
+        </div>`,
+      )}
+    </div>`;
+  }
+
+  private renderAffixes() {
+    const first = (() => {
+      try {
+        return parseChoices(this.spec)[0] ?? '';
+      } catch {
+        return '';
+      }
+    })();
+    return html`<div class="field">
+      <label for="prefix">Prefix (before every candidate; type \n for a newline)</label>
+      <div class="row">
+        <input
+          id="prefix"
+          class="affix"
+          .value=${escapeAffix(this.candPrefix)}
+          @input=${(e: Event) => this.set('candPrefix', unescapeAffix((e.target as HTMLInputElement).value))}
+        />
+        <span class="example">shown: <code class="tok">${shown(this.candPrefix)}</code></span>
+      </div>
+      ${SIDES.map(
+        (side) => html`<label for=${`suffix-${side}`}>Suffix for the ${side} model (after every candidate; \\n = newline)</label>
+          <div class="row">
+            <input
+              id=${`suffix-${side}`}
+              class="affix"
+              .value=${escapeAffix(this.suffix(side))}
+              @input=${(e: Event) => this.set(side === 'base' ? 'suffixBase' : 'suffixTuned', unescapeAffix((e.target as HTMLInputElement).value))}
+            />
+            <button class="small" title="The end-of-turn token of the chat template" @click=${() => this.set(side === 'base' ? 'suffixBase' : 'suffixTuned', END_OF_TURN)}>
+              ${END_OF_TURN}
+            </button>
+            <button class="small" @click=${() => this.set(side === 'base' ? 'suffixBase' : 'suffixTuned', '.')}>.</button>
+            <button class="small" title="A newline" @click=${() => this.set(side === 'base' ? 'suffixBase' : 'suffixTuned', '\n')}>↵</button>
+            <button class="small" title="No suffix" @click=${() => this.set(side === 'base' ? 'suffixBase' : 'suffixTuned', '')}>none</button>
+          </div>
+          <span class="example"
+            >the ${side} model scores e.g. <code class="tok">${shown(this.candPrefix + first + this.suffix(side))}</code> after its ${this.template(side)} context</span
+          >`,
+      )}
+    </div>`;
+  }
+
+  private renderForm() {
+    const busy = this.running;
+    return html`<div class="card">
+      <h3>Presets</h3>
+      ${this.renderPresets()}
+      <div class="form">
+        <div class="field">
+          <label for="prompt">Prompt</label>
+          <textarea id="prompt" rows="2" .value=${this.prompt} @input=${(e: Event) => this.set('prompt', (e.target as HTMLTextAreaElement).value)}></textarea>
+          <div class="row">
+            ${SIDES.map(
+              (side) => html`<label
+                >${side} template
+                <select
+                  id=${`template-${side}`}
+                  @change=${(e: Event) => this.set(side === 'base' ? 'templateBase' : 'templateTuned', (e.target as HTMLSelectElement).value as Template)}
+                >
+                  ${TEMPLATES.map((t) => html`<option value=${t} ?selected=${this.template(side) === t}>${t}</option>`)}
+                </select></label
+              >`,
+            )}
+          </div>
+          <span class="example"
+            >The base reads the prompt ${this.templateBase === 'none' ? 'as plain text (none)' : 'in its chat template (chat)'}; the tuned model reads it
+            ${this.templateTuned === 'chat' ? 'in its chat template (chat)' : 'as plain text (none)'}. Defaults: none for base, chat for tuned.</span
+          >
+          <label for="choices" style="margin-top:0.4rem">Candidates: a range (1..100, A..D) or one per line</label>
+          <textarea id="choices" rows="4" .value=${this.spec} @input=${(e: Event) => this.set('spec', (e.target as HTMLTextAreaElement).value)}></textarea>
+          <div class="row">
+            ${CANDIDATE_SETS.map((c) => html`<button class="small" @click=${() => this.set('spec', c.spec)}>${c.label}</button>`)}
+          </div>
+        </div>
+        ${this.renderAffixes()}
+      </div>
+      <div class="actions">
+        <button id="run" class="primary" ?disabled=${busy || !this.pairReady} @click=${() => void this.run()}>Score candidates</button>
+        <button
+          id="exclusive"
+          ?disabled=${busy}
+          title="Set each model's suffix to a terminator: the end-of-turn token after a chat template, a newline otherwise"
+          @click=${() => this.makeExclusive()}
+        >
+          Make candidates exclusive
+        </button>
+        ${busy
+          ? html`${SIDES.map((side) => {
+                const p = this.progress[side];
+                return html`<label
+                  >${side}
+                  <progress max=${p.total || 1} value=${p.total ? p.done : 0} aria-label=${`Scoring with the ${side} model`}></progress
+                ></label>`;
+              })}
+              <button id="cancel" @click=${() => this.cancel()}>Cancel</button>`
+          : nothing}
+        <span class="status" role="status" aria-live="polite">${busy ? 'Scoring every candidate under both models…' : this.notice || (this.pairReady ? '' : 'Waiting for both models to load…')}</span>
+      </div>
+      ${this.error
+        ? html`<div class="error-box" role="alert" data-error=${this.error.name} style="margin-top:0.6rem">
+            ${this.error.name === 'Input' ? this.error.message : html`<strong>${this.error.name}</strong>: ${this.error.message}`}
+          </div>`
+        : nothing}
+    </div>`;
+  }
+
+  private renderWarnings(s: Scored) {
+    const any = SIDES.some((side) => s.scores[side].warnings.length);
+    if (!any) return nothing;
+    return html`<div class="warnings" role="note" id="warnings">
+      <strong>Candidates overlap.</strong> Without a terminating suffix a candidate's probability includes every candidate that starts with it.
+      ${SIDES.map((side) => {
+        const w = s.scores[side].warnings;
+        if (!w.length) return nothing;
+        return html`<div>
+          ${side} (suffix <code class="tok">${shown(s.suffixes[side])}</code>):
+          <ul>
+            ${w.slice(0, 4).map((x) => html`<li>${x}</li>`)}
+            ${w.length > 4 ? html`<li>… and ${w.length - 4} more</li>` : nothing}
+          </ul>
+        </div>`;
+      })}
+      <button class="small" @click=${() => this.makeExclusive()}>Use ${shown(this.terminator('base'))} (base) and ${shown(this.terminator('tuned'))} (tuned) as suffixes</button>
+      then score again.
+    </div>`;
+  }
+
+  private renderStats(r: Record<Side, AnswersResult>, n: number) {
+    const row = (label: string, title: string, key: string, value: (x: AnswersResult) => number, fmt: (x: number) => string) =>
+      html`<tr>
+        <td title=${title}>${label}</td>
+        ${SIDES.map((side) => html`<td class="num" data-stat=${key} data-side=${side} data-value=${String(value(r[side]))}>${fmt(value(r[side]))}</td>`)}
+      </tr>`;
+    return html`<table id="stats">
+      <thead>
+        <tr>
+          <th></th>
+          <th class="num base">base</th>
+          <th class="num tuned">tuned</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${row('mass the set covers', 'Total probability of all candidates (prefix + candidate + suffix) after the prompt', 'mass', (x) => x.mass, formatPercent)}
+        ${row('entropy (nats)', `Entropy of the distribution renormalised over the set; uniform = ln ${n} = ${formatNumber(Math.log(n))}`, 'entropy', (x) => x.normalized.entropy, (x) =>
+          formatNumber(x),
+        )}
+        ${row('KL to uniform (nats)', 'KL(p ‖ uniform) = ln n − entropy, over the renormalised set', 'kl_uniform', (x) => x.normalized.kl_uniform, (x) => formatNumber(x))}
+        ${row(
+          'χ² vs uniform, per sample',
+          'Pearson χ² against uniform per sample: n·Σp² − 1 over the renormalised set (0 for uniform, n − 1 for a point mass); multiply by a sample count N for the statistic N draws would give in expectation',
+          'chi2',
+          (x) => x.normalized.chi2,
+          (x) => formatNumber(x),
+        )}
+        <tr>
+          <td>top-1 (share of the set)</td>
+          ${SIDES.map(
+            (side) => html`<td class="num" data-stat="top1" data-side=${side} data-text=${r[side].normalized.top1.text} data-value=${String(r[side].normalized.top1.prob)}>
+              <code class="tok">${shown(r[side].normalized.top1.text)}</code> ${formatPercent(r[side].normalized.top1.prob)}
+            </td>`,
+          )}
+        </tr>
+      </tbody>
+    </table>`;
+  }
+
+  private chartConfig(s: Scored, r: Record<Side, AnswersResult>): ChartConfiguration {
+    if (this.chartCache?.key === r) return this.chartCache.config;
+    const many = s.choices.length > 30;
+    const config: ChartConfiguration = {
+      type: 'bar',
+      data: {
+        labels: s.choices.map(shown),
+        datasets: SIDES.map((side) => ({
+          label: side,
+          data: normalizedShares(r[side].choices),
+          backgroundColor: MODEL_COLORS[side],
+          borderWidth: 0,
+          categoryPercentage: many ? 1 : 0.8,
+          barPercentage: many ? 1 : 0.9,
+        })),
+      },
+      options: {
+        interaction: { mode: 'index', intersect: false },
+        scales: {
+          x: { ticks: { autoSkip: true, maxRotation: 0, font: { size: 10 } }, grid: { display: !many } },
+          y: { beginAtZero: true, title: { display: true, text: 'share of the set' } },
+        },
+        plugins: {
+          legend: { position: 'bottom' },
+          tooltip: { callbacks: { label: (ctx) => `${String(ctx.dataset.label)}: ${formatPercent(Number(ctx.parsed.y))}` } },
+        },
+      },
+    };
+    this.chartCache = { key: r, config };
+    return config;
+  }
+
+  private renderTable(s: Scored, r: Record<Side, AnswersResult>) {
+    const shares = { base: normalizedShares(r.base.choices), tuned: normalizedShares(r.tuned.choices) };
+    const order = s.choices.map((_, i) => i).sort((a, b) => r[this.sortBy].choices[b]!.logp - r[this.sortBy].choices[a]!.logp || a - b);
+    return html`<div class="row" style="margin-bottom:0.3rem">
+        <h3 style="margin:0">Candidates, most likely first under</h3>
+        <select id="sort" aria-label="Sort by model" @change=${(e: Event) => (this.sortBy = (e.target as HTMLSelectElement).value as Side)}>
+          ${SIDES.map((side) => html`<option value=${side} ?selected=${this.sortBy === side}>${side}</option>`)}
+        </select>
+      </div>
+      <div class="scroll">
+        <table id="candidates">
+          <thead>
+            <tr>
+              <th class="num">#</th>
+              <th>candidate</th>
+              <th class="num">tokens</th>
+              <th class="num base" title="probability of prefix + candidate + suffix after the base's context">p base</th>
+              <th class="num base" title="renormalised over the set">share</th>
+              <th class="num tuned" title="probability of prefix + candidate + suffix after the tuned model's context">p tuned</th>
+              <th class="num tuned" title="renormalised over the set">share</th>
+            </tr>
+          </thead>
+          <tbody>
+            ${order.map((i, rank) => {
+              const b = r.base.choices[i]!;
+              const t = r.tuned.choices[i]!;
+              return html`<tr
+                data-candidate=${s.choices[i]!}
+                data-prob-base=${String(b.prob)}
+                data-prob-tuned=${String(t.prob)}
+                data-share-base=${String(shares.base[i]!)}
+                data-share-tuned=${String(shares.tuned[i]!)}
+              >
+                <td class="num">${rank + 1}</td>
+                <td><code class="tok">${shown(s.choices[i]!)}</code></td>
+                <td class="num" title=${`base ${b.ids.length}, tuned ${t.ids.length} tokens with prefix and suffix`}>${b.ids.length === t.ids.length ? b.ids.length : `${b.ids.length} / ${t.ids.length}`}</td>
+                <td class="num">${formatPercent(b.prob)}</td>
+                <td class="num">${formatPercent(shares.base[i]!)}</td>
+                <td class="num">${formatPercent(t.prob)}</td>
+                <td class="num">${formatPercent(shares.tuned[i]!)}</td>
+              </tr>`;
+            })}
+          </tbody>
+        </table>
+      </div>`;
+  }
+
+  private renderResult(s: Scored) {
+    const r = this.results(s);
+    const n = s.choices.length;
+    return html`<div class="card">
+        <div class="temp">
+          <label for="temperature">Temperature</label>
+          <input
+            id="temperature"
+            type="range"
+            min=${T_MIN}
+            max=${T_MAX}
+            step="0.05"
+            .value=${String(this.temperature)}
+            @input=${(e: Event) => this.onTemperature(e)}
+            aria-valuetext=${`T = ${this.temperature}`}
+          />
+          <b data-temperature=${String(this.temperature)}>T = ${this.temperature.toFixed(2)}</b>
+          <span class="status">re-tempered exactly from the kept logits — the models are not run again</span>
+        </div>
+        ${this.renderWarnings(s)}
+      </div>
+      <div class="card grid2">
+        <div>
+          <h3>${n} candidates · prefix <code class="tok">${shown(s.prefix)}</code></h3>
+          ${this.renderStats(r, n)}
+        </div>
+        <div>
+          <h3>Share of the set per candidate</h3>
+          <lab-chart .config=${this.chartConfig(s, r)} label="Each candidate's share of the set under the base and the tuned model (grouped bars)"></lab-chart>
+        </div>
+      </div>
+      <div class="card">${this.renderTable(s, r)}</div>`;
+  }
+
+  override render() {
+    return html`${this.renderForm()} ${this.scored ? this.renderResult(this.scored) : nothing}`;
+  }
+}
+
+function clampT(t: number): number {
+  if (!Number.isFinite(t)) return 1;
+  return Math.min(T_MAX, Math.max(T_MIN, t));
 }
 
 declare global {

@@ -876,7 +876,7 @@ export class CompareView extends PairView {
               <th class="num" title="entropy of the base's distribution, nats">H base</th>
               <th class="num" title="entropy of the tuned model's distribution, nats">H tuned</th>
               <th>class</th>
-              <th class="num" title="KL(tuned ‖ base^γ): what is left of the shift after sharpening the base">KL to base^γ</th>
+              <th class="num" title="KL(tuned ‖ base^γ): what is left of the shift after sharpening the base">KL to base<span style="text-transform:none">^γ</span></th>
               <th>base top-1</th>
             </tr>
           </thead>

@@ -1,0 +1,144 @@
+/**
+ * The answers view (issue 7), end to end on the built site with the WASM backend: the d6 preset scores
+ * on both models; every probability the page holds (data-* attributes, full precision) equals
+ * `scoreAnswers` + `answersAt` run in this process on onnxruntime-node with the same inputs; moving the
+ * temperature slider re-tempers to `answersAt(scores, T)` without scoring again.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabEngine } from '../src/engine/engine';
+import { createNodeEngine } from '../src/engine/node';
+import { ANSWER_PRESETS, answersAt, normalizedStats, parseChoices, scoreAnswers, type AnswerScores } from '../src/lab/answers';
+import { launchChromium } from './lab-page';
+import { repoRoot, startServer, type StaticServer } from './server';
+
+const artifacts = join(repoRoot, 'e2e', '.artifacts');
+const TOL = 1e-4;
+type Side = 'base' | 'tuned';
+const SIDES: Side[] = ['base', 'tuned'];
+
+let server: StaticServer;
+let browser: Browser;
+const engines: Partial<Record<Side, LabEngine>> = {};
+
+interface ShownRow {
+  candidate: string;
+  prob: Record<Side, number>;
+  share: Record<Side, number>;
+}
+
+async function readRows(page: Page): Promise<ShownRow[]> {
+  return page.locator('answers-view #candidates tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => {
+      const d = (k: string) => Number(tr.getAttribute(`data-${k}`));
+      return {
+        candidate: tr.getAttribute('data-candidate') ?? '',
+        prob: { base: d('prob-base'), tuned: d('prob-tuned') },
+        share: { base: d('share-base'), tuned: d('share-tuned') },
+      };
+    }),
+  );
+}
+
+async function readStat(page: Page, stat: string, side: Side): Promise<number> {
+  return Number(await page.locator(`answers-view [data-stat="${stat}"][data-side="${side}"]`).getAttribute('data-value'));
+}
+
+/** Page numbers against the reference distribution at temperature t. */
+async function expectMatches(page: Page, scores: Record<Side, AnswerScores>, t: number): Promise<void> {
+  const rows = await readRows(page);
+  for (const side of SIDES) {
+    const ref = answersAt(scores[side], t);
+    expect(rows).toHaveLength(ref.choices.length);
+    const byText = new Map(ref.choices.map((c) => [c.text, c]));
+    // Shares computed here independently: p_i / Σ p.
+    const total = ref.choices.reduce((s, c) => s + c.prob, 0);
+    for (const row of rows) {
+      const c = byText.get(row.candidate)!;
+      expect(c, row.candidate).toBeDefined();
+      expect(Math.abs(row.prob[side] - c.prob), `${side} p(${row.candidate}) at T=${t}`).toBeLessThan(TOL);
+      expect(Math.abs(row.share[side] - c.prob / total), `${side} share(${row.candidate}) at T=${t}`).toBeLessThan(TOL);
+    }
+    expect(Math.abs((await readStat(page, 'mass', side)) - ref.mass)).toBeLessThan(TOL);
+    const stats = normalizedStats(ref.choices);
+    expect(Math.abs((await readStat(page, 'entropy', side)) - stats.entropy)).toBeLessThan(TOL);
+    expect(Math.abs((await readStat(page, 'kl_uniform', side)) - stats.kl_uniform)).toBeLessThan(TOL);
+    expect(Math.abs((await readStat(page, 'chi2', side)) - stats.chi2)).toBeLessThan(TOL);
+    expect(Math.abs((await readStat(page, 'top1', side)) - stats.top1.prob)).toBeLessThan(TOL);
+  }
+}
+
+beforeAll(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startServer();
+  browser = await launchChromium();
+  for (const side of SIDES) {
+    engines[side] = createNodeEngine('node');
+    await engines[side]!.load(join(repoRoot, 'dist', 'models', `lab-${side}`));
+  }
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  for (const side of SIDES) await engines[side]?.dispose();
+});
+
+describe('answers view', () => {
+  it('scores the d6 preset on both models, matches scoreAnswers + answersAt, and re-tempers without scoring again', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await page.goto(`${server.origin}/?backend=wasm&view=answers`);
+      const view = page.locator('answers-view');
+      await page.locator('answers-view #preset-d6:not([disabled])').waitFor({ timeout: 200_000 });
+      const t0 = Date.now();
+      await page.locator('answers-view #preset-d6').click();
+      await page.waitForFunction(
+        () => {
+          const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view');
+          return el?.getAttribute('data-runs') === '1' || el?.getAttribute('data-view-state') === 'error';
+        },
+        null,
+        { timeout: 200_000, polling: 100 },
+      );
+      console.log(`d6 scored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      expect(await view.getAttribute('data-view-state')).toBe('done');
+
+      // The reference: the same inputs in this process (base reads the prompt plain, tuned in its chat template).
+      const d6 = ANSWER_PRESETS.find((p) => p.id === 'd6')!;
+      const choices = parseChoices(d6.choices);
+      const templates = { base: 'none', tuned: 'chat' } as const;
+      const scores = {} as Record<Side, AnswerScores>;
+      for (const side of SIDES) {
+        const e = engines[side]!;
+        scores[side] = await scoreAnswers(e, await e.encode(d6.prompt, templates[side]), choices, { prefix: d6.prefix, suffix: d6.suffix });
+      }
+      await expectMatches(page, scores, 1);
+
+      // The slider re-tempers exactly, with no new scoring run.
+      for (const t of [0.5, 2.25]) {
+        await page.locator('answers-view #temperature').fill(String(t));
+        await page.waitForFunction((want) => document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view')?.getAttribute('data-temperature') === want, String(t));
+        await expectMatches(page, scores, t);
+      }
+      expect(await view.getAttribute('data-runs')).toBe('1');
+      await page.locator('answers-view #temperature').fill('1');
+      await page.screenshot({ path: join(artifacts, 'answers.png'), fullPage: true });
+
+      // A bad candidate list is reported and loses nothing typed.
+      await page.locator('answers-view #choices').fill('6..1');
+      await page.locator('answers-view #run').click();
+      await expect.poll(() => view.getAttribute('data-view-state')).toBe('error');
+      expect(await page.locator('answers-view .error-box').innerText()).toMatch(/empty range/);
+      expect(await page.locator('answers-view #choices').inputValue()).toBe('6..1');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+});
