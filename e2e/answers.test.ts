@@ -136,6 +136,30 @@ describe('answers view', () => {
       await expect.poll(() => view.getAttribute('data-view-state')).toBe('error');
       expect(await page.locator('answers-view .error-box').innerText()).toMatch(/empty range/);
       expect(await page.locator('answers-view #choices').inputValue()).toBe('6..1');
+
+      // Overlapping candidates are explained, and one click on the terminators makes them exclusive.
+      const waitRuns = (n: number) =>
+        page.waitForFunction(
+          (want) => {
+            const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view');
+            return el?.getAttribute('data-runs') === want || el?.getAttribute('data-view-state') === 'error';
+          },
+          String(n),
+          { timeout: 200_000, polling: 100 },
+        );
+      await page.locator('answers-view #choices').fill('Yes\nYes, it is\nNo');
+      await page.locator('answers-view #run').click();
+      await waitRuns(2);
+      expect(await view.getAttribute('data-view-state')).toBe('done');
+      await page.locator('answers-view #warnings').screenshot({ path: join(artifacts, 'answers-warnings.png') });
+      expect(await page.locator('answers-view #warnings').innerText()).toMatch(/"Yes" is also the start of "Yes, it is"/);
+      await page.locator('answers-view #exclusive').click();
+      expect(await page.locator('answers-view #suffix-tuned').inputValue()).toBe('<|im_end|>');
+      expect(await page.locator('answers-view #suffix-base').inputValue()).toBe('\\n');
+      await page.locator('answers-view #run').click();
+      await waitRuns(3);
+      expect(await view.getAttribute('data-view-state')).toBe('done');
+      expect(await page.locator('answers-view #warnings').count()).toBe(0);
       expect(pageErrors).toEqual([]);
     } finally {
       await context.close();
