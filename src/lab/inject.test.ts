@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../engine/engine';
 import { createNodeEngine } from '../engine/node';
-import { injectTrace, recoveryHeatmap, recoveryStep, sampledTraces } from './inject';
+import { injectTrace, recoveryHeatmap, recoveryStep, sampledTraces, traceBand } from './inject';
 
 function refLogProbs(row: Float32Array): number[] {
   const m = Math.max(...row);
@@ -73,7 +73,15 @@ describe('injection traces on the lab pair', () => {
       expect(s.mean).toBeCloseTo(xs.reduce((x, y) => x + y, 0) / xs.length, 12);
       expect(s.min).toBe(Math.min(...xs));
       expect(s.max).toBe(Math.max(...xs));
+      expect(s.sd).toBeCloseTo(Math.sqrt(xs.reduce((acc, x) => acc + (x - s.mean) ** 2, 0) / xs.length), 12);
     });
+    const lp = traceBand(a.runs, 'logp_clean_next');
+    lp.forEach((s, t) => {
+      const xs = a.runs.map((r) => r.trace[t]!.logp_clean_next);
+      expect(s.mean).toBeCloseTo(xs.reduce((x, y) => x + y, 0) / xs.length, 12);
+      expect(s.min).toBe(Math.min(...xs));
+    });
+    expect(traceBand([], 'kl')).toEqual([]);
   });
 
   it('a heatmap covers every injection point × text', async () => {
@@ -81,6 +89,22 @@ describe('injection traces on the lab pair', () => {
     expect(h.recovery).toHaveLength(2);
     expect(h.recovery[0]).toEqual([0, 0]); // empty injection recovers at once
     expect(h.mean_kl[0]!.every((x) => Math.abs(x) < 1e-9)).toBe(true);
+    expect(await engine.liveSequences()).toBe(0);
+  });
+
+  it('reports progress and stops on abort, releasing its sequences', async () => {
+    const seen: [number, number][] = [];
+    await recoveryHeatmap(engine, context, [1, 2], ['', ' Hello.'], { steps: 2, threshold: 0.1, onProgress: (d, t) => seen.push([d, t]) });
+    expect(seen).toEqual([[1, 4], [2, 4], [3, 4], [4, 4]]);
+    const ac = new AbortController();
+    const p = recoveryHeatmap(engine, context, [1, 2], ['', ' Hello.'], { steps: 2, threshold: 0.1, signal: ac.signal, onProgress: (d) => d === 1 && ac.abort() });
+    await expect(p).rejects.toMatchObject({ name: 'LabAbortError' });
+    const runs: number[] = [];
+    await sampledTraces(engine, context, { afterTokens: 1, injection: ' Hi.', steps: 2, seed: 1, runs: 2, onProgress: (d) => runs.push(d) });
+    expect(runs).toEqual([1, 2]);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(injectTrace(engine, context, { afterTokens: 1, injection: ' Hi.', steps: 2, signal: aborted.signal })).rejects.toMatchObject({ name: 'LabAbortError' });
     expect(await engine.liveSequences()).toBe(0);
   });
 });

@@ -7,6 +7,7 @@
  * distributions, and the log-probability, under the injected context, of the clean run's next token.
  * The recovery step is the first step from which KL stays below a threshold.
  */
+import { LabAbortError } from '../engine/errors';
 import type { Engine } from '../engine/types';
 import { klDivergence, logSoftmax, processedProbs, sampleIndex, seededRandom, topK } from './distributions';
 
@@ -36,6 +37,8 @@ export interface InjectOptions {
   temperature?: number;
   /** Extra token ids whose probability counts as "ending" (default: the model's EOS ids). */
   endIds?: number[];
+  /** Checked before every engine call; aborting throws LabAbortError. */
+  signal?: AbortSignal;
 }
 
 /** First step from which every later value stays below the threshold, or null. */
@@ -55,12 +58,14 @@ function pick(logits: Float32Array, random: (() => number) | null, temperature: 
 
 /** Continue `context` for `n` tokens, returning the tokens and the logits before each of them
  *  (n + 1 rows: the last row is the distribution after the final token). */
-async function run(engine: Engine, context: number[], n: number, random: (() => number) | null, temperature: number): Promise<{ ids: number[]; rows: Float32Array[] }> {
+async function run(engine: Engine, context: number[], n: number, random: (() => number) | null, temperature: number, signal?: AbortSignal): Promise<{ ids: number[]; rows: Float32Array[] }> {
+  if (signal?.aborted) throw new LabAbortError('injection');
   const { seq, logits } = await engine.createSequence(context);
   const rows = [logits.data];
   const ids: number[] = [];
   try {
     for (let i = 0; i < n; i++) {
+      if (signal?.aborted) throw new LabAbortError('injection');
       const id = pick(rows[i]!, random, temperature);
       ids.push(id);
       rows.push((await engine.step(seq, [id])).data);
@@ -82,14 +87,14 @@ export async function injectTrace(engine: Engine, context: number[], o: InjectOp
   const endIds = o.endIds ?? (await engine.info()).eosTokenIds;
   const sampled = o.seed !== undefined;
   // The clean run's randomness and the injected run's are separate streams of the same seed.
-  const clean = await run(engine, context, K + N, sampled ? seededRandom(o.seed!) : null, temperature);
+  const clean = await run(engine, context, K + N, sampled ? seededRandom(o.seed!) : null, temperature, o.signal);
   const injection = o.injection === '' ? [] : await engine.encodeContinuation(o.injection);
   const injectedContext = [...context, ...clean.ids.slice(0, K), ...injection];
   let injected: { ids: number[]; rows: Float32Array[] };
   if (injection.length === 0 && !sampled) {
     injected = { ids: clean.ids.slice(K, K + N), rows: clean.rows.slice(K, K + N + 1) };
   } else {
-    injected = await run(engine, injectedContext, N, sampled ? seededRandom((o.seed! ^ 0x5bd1e995) >>> 0) : null, temperature);
+    injected = await run(engine, injectedContext, N, sampled ? seededRandom((o.seed! ^ 0x5bd1e995) >>> 0) : null, temperature, o.signal);
   }
   const trace: TracePoint[] = [];
   for (let t = 0; t < N; t++) {
@@ -121,16 +126,29 @@ export interface TraceBand {
 }
 
 /** Several sampled injected continuations (seeds seed, seed+1, …): mean and spread of KL per step. */
-export async function sampledTraces(engine: Engine, context: number[], o: InjectOptions & { runs: number }): Promise<{ runs: InjectResult[]; band: TraceBand[] }> {
+export async function sampledTraces(
+  engine: Engine,
+  context: number[],
+  o: InjectOptions & { runs: number; onProgress?: (done: number, total: number) => void },
+): Promise<{ runs: InjectResult[]; band: TraceBand[] }> {
   const runs: InjectResult[] = [];
-  for (let r = 0; r < o.runs; r++) runs.push(await injectTrace(engine, context, { ...o, seed: (o.seed ?? 0) + r }));
-  const band = Array.from({ length: o.steps }, (_, t) => {
-    const xs = runs.map((r) => r.trace[t]!.kl);
+  for (let r = 0; r < o.runs; r++) {
+    runs.push(await injectTrace(engine, context, { ...o, seed: (o.seed ?? 0) + r }));
+    o.onProgress?.(r + 1, o.runs);
+  }
+  return { runs, band: traceBand(runs, 'kl') };
+}
+
+/** Mean and spread, per step, of one trace value over several runs. */
+export function traceBand(runs: InjectResult[], key: 'kl' | 'logp_clean_next' | 'p_end'): TraceBand[] {
+  if (!runs.length) return [];
+  const steps = Math.min(...runs.map((r) => r.trace.length));
+  return Array.from({ length: steps }, (_, t) => {
+    const xs = runs.map((r) => r.trace[t]![key]);
     const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
     const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / xs.length);
     return { step: t, mean, min: Math.min(...xs), max: Math.max(...xs), sd };
   });
-  return { runs, band };
 }
 
 /** Recovery over a grid of injection points × injected texts (greedy). */
@@ -139,17 +157,19 @@ export async function recoveryHeatmap(
   context: number[],
   afterTokens: number[],
   injections: string[],
-  o: { steps: number; threshold: number },
+  o: { steps: number; threshold: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
 ): Promise<{ after_tokens: number[]; injections: string[]; recovery: (number | null)[][]; mean_kl: number[][] }> {
   const recovery: (number | null)[][] = [];
   const meanKl: number[][] = [];
+  const total = injections.length * afterTokens.length;
   for (const text of injections) {
     const rRow: (number | null)[] = [];
     const kRow: number[] = [];
     for (const K of afterTokens) {
-      const r = await injectTrace(engine, context, { afterTokens: K, injection: text, steps: o.steps, threshold: o.threshold });
+      const r = await injectTrace(engine, context, { afterTokens: K, injection: text, steps: o.steps, threshold: o.threshold, ...(o.signal ? { signal: o.signal } : {}) });
       rRow.push(r.recovery_step);
       kRow.push(r.trace.reduce((s, p) => s + p.kl, 0) / r.trace.length);
+      o.onProgress?.(recovery.length * afterTokens.length + rRow.length, total);
     }
     recovery.push(rRow);
     meanKl.push(kRow);

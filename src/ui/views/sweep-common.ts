@@ -176,6 +176,8 @@ export const experimentStyles = css`
     padding: 0.3rem 0.5rem;
     margin: 0.2rem 0;
     font-size: 0.9rem;
+    max-height: 10rem;
+    overflow: auto;
   }
   details {
     margin-top: 0.5rem;
