@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { CATALOG, type CatalogModel } from '../engine/catalog';
+import { DTYPE_PREFERENCE, fitVariant, megabytes, variantBytes, type DeviceProfile } from './device-fit';
+
+const MB = 1e6;
+const model = (variants: CatalogModel['variants']): CatalogModel => ({
+  repo: 'org/m',
+  revision: 'main',
+  pinned: false,
+  contextLength: 1024,
+  license: 'mit',
+  variants,
+});
+const v = (dtype: CatalogModel['variants'][number]['dtype'], mb: number, f16 = false) => ({
+  dtype,
+  files: [{ path: `onnx/${dtype}.onnx`, bytes: mb * MB }],
+  needs: f16 ? (['shader-f16'] as const).slice() : [],
+});
+const smol = CATALOG.find((p) => p.id === 'smollm2-135m')!.tuned!;
+const qwen = CATALOG.find((p) => p.id === 'qwen2.5-0.5b')!.tuned!;
+const gpu: DeviceProfile = { backend: 'webgpu', shaderF16: true, maxBufferSize: 2 ** 31, budgetBytes: 10_000 * MB };
+
+describe('fitVariant', () => {
+  it('takes the most exact variant when everything fits', () => {
+    const fit = fitVariant(smol, gpu);
+    expect(fit.dtype).toBe('fp32');
+    expect(fit.bytes).toBe(654 * MB);
+    expect(fit.excluded.map((e) => e.dtype)).toEqual(['fp16', 'q4f16', 'q4']);
+    expect(fit.excluded.every((e) => e.reason!.includes('fp32 is more exact'))).toBe(true);
+    expect(fit.unknownFiles).toBe(false);
+  });
+
+  it('excludes variants over the budget, naming sizes', () => {
+    const fit = fitVariant(smol, { ...gpu, budgetBytes: 500 * MB });
+    expect(fit.dtype).toBe('fp16');
+    expect(fit.excluded[0]).toEqual({ dtype: 'fp32', bytes: 654 * MB, reason: 'fp32: 654 MB is over the 500 MB budget' });
+    expect(fit.reason).toContain('fits this device and budget');
+  });
+
+  it('excludes float16 variants without shader-f16', () => {
+    const fit = fitVariant(smol, { ...gpu, shaderF16: false, budgetBytes: 500 * MB });
+    expect(fit.dtype).toBe('q4');
+    const reasons = Object.fromEntries(fit.excluded.map((e) => [e.dtype, e.reason]));
+    expect(reasons['fp16']).toBe('fp16: needs shader-f16, which this adapter lacks');
+    expect(reasons['q4f16']).toBe('q4f16: needs shader-f16, which this adapter lacks');
+    expect(reasons['fp32']).toContain('over the 500 MB budget');
+  });
+
+  it('on WASM prefers q8 and q4 over float16 variants', () => {
+    const fit = fitVariant(qwen, { backend: 'wasm', shaderF16: false, maxBufferSize: 0, budgetBytes: 900 * MB });
+    expect(fit.dtype).toBe('q8');
+    const reasons = Object.fromEntries(fit.excluded.map((e) => [e.dtype, e.reason]));
+    expect(reasons['fp16']).toContain('WASM');
+    expect(reasons['q4f16']).toContain('WASM');
+    expect(reasons['fp32']).toBe('fp32: 1.99 GB is over the 900 MB budget');
+    // with shaderF16 claimed on WASM the float16 variants are still out
+    expect(fitVariant(qwen, { backend: 'wasm', shaderF16: true, maxBufferSize: 0, budgetBytes: 900 * MB }).dtype).toBe('q8');
+  });
+
+  it('follows the preference order whatever the catalog order', () => {
+    const all = DTYPE_PREFERENCE.map((d, i) => v(d, 100 - i, d === 'fp16' || d === 'q4f16'));
+    for (let drop = 0; drop < all.length; drop++) {
+      const left = all.slice(drop).reverse();
+      expect(fitVariant(model(left), gpu).dtype).toBe(DTYPE_PREFERENCE[drop]);
+    }
+    // without shader-f16 the f16 ones are skipped
+    expect(fitVariant(model([v('q4f16', 1, true), v('q4', 2)]), { ...gpu, shaderF16: false }).dtype).toBe('q4');
+    expect(fitVariant(model([v('q4f16', 1, true), v('q4', 2)]), gpu).dtype).toBe('q4f16');
+  });
+
+  it('says clearly when nothing fits', () => {
+    const fit = fitVariant(smol, { ...gpu, budgetBytes: 100 * MB });
+    expect(fit.dtype).toBeNull();
+    expect(fit.reason).toContain('no variant');
+    expect(fit.excluded).toHaveLength(4);
+  });
+
+  it('sums multi-file variants for the budget and warns on files over maxBufferSize', () => {
+    const m = model([{ dtype: 'fp32', files: [{ path: 'onnx/model.onnx', bytes: 1 * MB }, { path: 'onnx/model.onnx_data', bytes: 300 * MB }], needs: [] }]);
+    expect(variantBytes(m.variants[0]!)).toBe(301 * MB);
+    expect(fitVariant(m, { ...gpu, budgetBytes: 300 * MB }).dtype).toBeNull();
+    const fit = fitVariant(m, { ...gpu, maxBufferSize: 256 * MB });
+    expect(fit.dtype).toBe('fp32');
+    expect(fit.warnings).toHaveLength(1);
+    expect(fit.warnings[0]).toContain('onnx/model.onnx_data');
+    expect(fitVariant(m, { backend: 'wasm', shaderF16: false, maxBufferSize: 256 * MB, budgetBytes: 1e12 }).warnings).toEqual([]);
+  });
+
+  it('guesses q4 for a model without a file list, and says the size is unknown', () => {
+    const fit = fitVariant(CATALOG.find((p) => p.id === 'gemma-3-270m')!.base!, gpu);
+    expect(fit.unknownFiles).toBe(true);
+    expect(fit.dtype).toBe('q4');
+    expect(fit.bytes).toBeNull();
+    expect(fit.reason).toContain('unknown');
+  });
+
+  it('formats decimal sizes as the hub lists them', () => {
+    expect(megabytes(654_000_000)).toBe('654 MB');
+    expect(megabytes(1_990_000_000)).toBe('1.99 GB');
+  });
+});

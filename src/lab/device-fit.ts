@@ -1,0 +1,135 @@
+/**
+ * Which weight variant of a catalog model this device should download, and why: every variant is
+ * either the choice or excluded with a reason a person can read, before any byte is downloaded.
+ * Pure and DOM-free.
+ *
+ * Rules:
+ * - float16 variants (`needs: ['shader-f16']`: fp16, q4f16) run only on WebGPU with the adapter's
+ *   `shader-f16` feature; the WASM backend runs them poorly, so there they are excluded.
+ * - a variant whose files together exceed the download budget is excluded.
+ * - of the variants left, the most exact wins: fp32 > fp16 > q8 > int8 > uint8 > q4f16 > q4 > bnb4.
+ * - on WebGPU a file larger than the adapter's `maxBufferSize` is kept but flagged: one tensor of it
+ *   (the embedding) may not fit one GPU buffer. The catalog does not list tensor sizes, so this is a
+ *   warning, not an exclusion.
+ */
+import type { CatalogModel, CatalogVariant } from '../engine/catalog';
+import type { Dtype } from '../engine/types';
+
+export interface DeviceProfile {
+  backend: 'webgpu' | 'wasm';
+  /** The WebGPU adapter has the `shader-f16` feature (false on WASM). */
+  shaderF16: boolean;
+  /** The WebGPU adapter's `maxBufferSize` in bytes (0 or Infinity when unknown / WASM). */
+  maxBufferSize: number;
+  /** The most the user wants to download for this model, in bytes. */
+  budgetBytes: number;
+}
+
+export interface VariantVerdict {
+  dtype: Dtype;
+  bytes: number;
+  /** Why this variant is not used (absent for the choice). */
+  reason?: string;
+}
+
+export interface DeviceFit {
+  /** The variant to download, or null when none fits (or none is known). */
+  dtype: Dtype | null;
+  bytes: number | null;
+  /** One sentence: why this variant (or why none). */
+  reason: string;
+  /** Every other variant, with why it was not chosen. */
+  excluded: VariantVerdict[];
+  /** Cautions about the choice that do not exclude it. */
+  warnings: string[];
+  /** The catalog lists no files for this model, so the choice is a guess to be checked first. */
+  unknownFiles: boolean;
+}
+
+/** Most exact first. */
+export const DTYPE_PREFERENCE: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4f16', 'q4', 'bnb4'];
+
+/** The variant tried when the catalog lists no files: every such export in the catalog's notes has it. */
+export const UNKNOWN_FILES_GUESS: Dtype = 'q4';
+
+export function variantBytes(v: CatalogVariant): number {
+  return v.files.reduce((s, f) => s + f.bytes, 0);
+}
+
+/** Decimal megabytes, as the hub lists them ("654 MB"). */
+export function megabytes(bytes: number): string {
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(2)} GB`;
+  return `${Math.round(bytes / 1e6)} MB`;
+}
+
+/** Why a variant cannot be used on this device, or null when it can. Budget and backend only. */
+export function variantProblem(v: CatalogVariant, device: DeviceProfile): string | null {
+  const f16 = v.needs.includes('shader-f16');
+  if (f16 && device.backend === 'wasm') {
+    return `${v.dtype}: float16 weights run poorly on the WASM backend; q8/q4 variants are preferred there`;
+  }
+  if (f16 && !device.shaderF16) return `${v.dtype}: needs shader-f16, which this adapter lacks`;
+  const bytes = variantBytes(v);
+  if (bytes > device.budgetBytes) return `${v.dtype}: ${megabytes(bytes)} is over the ${megabytes(device.budgetBytes)} budget`;
+  return null;
+}
+
+export function fitVariant(model: CatalogModel, device: DeviceProfile): DeviceFit {
+  if (model.variants.length === 0) {
+    return {
+      dtype: UNKNOWN_FILES_GUESS,
+      bytes: null,
+      reason:
+        `the catalog lists no files for ${model.repo}; ${UNKNOWN_FILES_GUESS} is the variant public code loads from it. ` +
+        'Its size is unknown, so the budget cannot be checked: check the repo before downloading.',
+      excluded: [],
+      warnings: [],
+      unknownFiles: true,
+    };
+  }
+  const rank = (d: Dtype) => {
+    const i = DTYPE_PREFERENCE.indexOf(d);
+    return i < 0 ? DTYPE_PREFERENCE.length : i;
+  };
+  const ordered = [...model.variants].sort((a, b) => rank(a.dtype) - rank(b.dtype));
+  const excluded: VariantVerdict[] = [];
+  let chosen: CatalogVariant | null = null;
+  let skippedMoreExact = false;
+  for (const v of ordered) {
+    const problem = variantProblem(v, device);
+    if (problem && !chosen) skippedMoreExact = true;
+    if (problem) excluded.push({ dtype: v.dtype, bytes: variantBytes(v), reason: problem });
+    else if (!chosen) chosen = v;
+    else excluded.push({ dtype: v.dtype, bytes: variantBytes(v), reason: `${v.dtype}: fits, but ${chosen.dtype} is more exact` });
+  }
+  if (!chosen) {
+    return {
+      dtype: null,
+      bytes: null,
+      reason: `no variant of ${model.repo} fits this device and budget`,
+      excluded,
+      warnings: [],
+      unknownFiles: false,
+    };
+  }
+  const bytes = variantBytes(chosen);
+  const warnings: string[] = [];
+  if (device.backend === 'webgpu' && device.maxBufferSize > 0 && Number.isFinite(device.maxBufferSize)) {
+    const big = chosen.files.filter((f) => f.bytes > device.maxBufferSize);
+    for (const f of big) {
+      warnings.push(
+        `${f.path} (${megabytes(f.bytes)}) is larger than this adapter's largest GPU buffer (${megabytes(device.maxBufferSize)}); ` +
+          'loading fails if one tensor of it is',
+      );
+    }
+  }
+  const why = skippedMoreExact ? 'the most exact variant that fits this device and budget' : 'the most exact variant';
+  return {
+    dtype: chosen.dtype,
+    bytes,
+    reason: `${chosen.dtype} (${megabytes(bytes)}): ${why} on ${device.backend === 'webgpu' ? `WebGPU${device.shaderF16 ? ' with shader-f16' : ' without shader-f16'}` : 'WASM'}`,
+    excluded,
+    warnings,
+    unknownFiles: false,
+  };
+}
