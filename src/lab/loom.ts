@@ -103,6 +103,7 @@ export class Loom {
   private readonly maxLogits: number;
   private readonly summaryK: number;
   private disposed = false;
+  private pinned: number | null = null;
 
   private constructor(
     readonly engines: readonly Engine[],
@@ -178,9 +179,10 @@ export class Loom {
     return [...this.prompt, ...this.pathTokens(id)];
   }
 
-  /** Sum of the raw edge log-probabilities from the root to `id` under model `m`. */
+  /** Sum of the raw edge log-probabilities from the root to `id` under model `m` (NaN while a node on
+   *  the path is still being computed). */
   pathLogprob(m: number, id = this.cursorId): number {
-    return this.path(id).reduce((s, n) => s + n.edges[m]!.logprob, 0);
+    return this.path(id).reduce((s, n) => s + (n.edges[m]?.logprob ?? NaN), 0);
   }
 
   /** Children of a node's parent, in the order they were made (the node's branch and its siblings). */
@@ -244,13 +246,14 @@ export class Loom {
   async goto(id: number, withState = false): Promise<LoomNode> {
     this.alive();
     this.node(id);
-    const prev = this.cursorId;
-    this.cursorId = id;
+    // The cursor moves once the node is computed (so a reader never sees a cursor without its edges);
+    // meanwhile the node is kept from eviction like the cursor.
+    this.pinned = id;
     try {
       await Promise.all(this.engines.map((_, m) => (withState ? this.materialise(m, id) : this.logits(m, id))));
-    } catch (err) {
-      this.cursorId = prev;
-      throw err;
+      this.cursorId = id;
+    } finally {
+      this.pinned = null;
     }
     return this.cursor;
   }
@@ -367,7 +370,7 @@ export class Loom {
   private async evict(m: number): Promise<void> {
     const cache = this.cache[m]!;
     const engine = this.engines[m]!;
-    const pinned = (id: number) => id === 0 || id === this.cursorId;
+    const pinned = (id: number) => id === 0 || id === this.cursorId || id === this.pinned;
     let live = this.liveSequences(m);
     const releases: Promise<void>[] = [];
     for (const [id, e] of cache) {

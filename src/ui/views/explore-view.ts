@@ -921,13 +921,13 @@ export class ExploreView extends PairView {
         </div>
         <div class="card">
           ${this.renderLegend()}
-          <div class="text" data-text aria-live="off">
-            <span class="prompt">${loom.prompt.map((id) => this.text(id)).join('')}</span>${repeat(
+          <div class="text" data-text aria-live="off"
+            ><span class="prompt">${loom.prompt.map((id) => this.text(id)).join('')}</span>${repeat(
               path,
               (n) => n.id,
               (n) => this.renderTok(n, cursor),
-            )}<span class="caret" aria-hidden="true"></span>
-          </div>
+            )}<span class="caret" aria-hidden="true"></span
+          ></div>
           <div class="stats">
             ${this.sides.map((side, m) => {
               const lp = loom.pathLogprob(m);
