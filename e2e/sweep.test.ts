@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
@@ -71,23 +71,38 @@ afterAll(async () => {
   for (const side of SIDES) await ref[side]?.dispose();
 });
 
+async function waitDone(page: Page, view: Locator): Promise<void> {
+  await page.waitForFunction(() => {
+    const s = document.querySelector('lab-app')?.shadowRoot?.querySelector('sweep-view')?.getAttribute('data-view-state');
+    return s === 'done' || s === 'error';
+  }, null, { timeout: 180_000, polling: 200 });
+  expect(await view.getAttribute('data-view-state'), (await view.locator('[data-error]').allInnerTexts()).join(' ')).toBe('done');
+}
+
 describe('temperature sweep view', () => {
-  it('runs a small sweep: both exact curves and both metric series, equal to an independent computation', async () => {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-    const page = await context.newPage();
-    const pageErrors: string[] = [];
+  let context: BrowserContext;
+  let page: Page;
+  let view: Locator;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    try {
-      const q = new URLSearchParams({ backend: 'wasm', view: 'sweep', 'sweep.prompt': PROMPT, 'sweep.temps': TEMPS.join(','), 'sweep.n': String(N), 'sweep.max': String(MAX), 'sweep.seed': String(SEED) });
-      await page.goto(`${server.origin}/?${q}`);
-      await expectReady(page);
-      const view = page.locator('sweep-view');
+    const q = new URLSearchParams({ backend: 'wasm', view: 'sweep', 'sweep.prompt': PROMPT, 'sweep.temps': TEMPS.join(','), 'sweep.n': String(N), 'sweep.max': String(MAX), 'sweep.seed': String(SEED) });
+    await page.goto(`${server.origin}/?${q}`);
+    await expectReady(page);
+    view = page.locator('sweep-view');
+  });
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('runs a small sweep: both exact curves and both metric series, equal to an independent computation', async () => {
+    {
       await view.locator('button[data-action="run"]').click();
-      await page.waitForFunction(() => {
-        const s = document.querySelector('lab-app')?.shadowRoot?.querySelector('sweep-view')?.getAttribute('data-view-state');
-        return s === 'done' || s === 'error';
-      }, null, { timeout: 180_000, polling: 200 });
-      expect(await view.getAttribute('data-view-state'), (await view.locator('[data-error]').allInnerTexts()).join(' ')).toBe('done');
+      await waitDone(page, view);
 
       // Both exact curves and both metric series are plotted.
       const grid = Array.from({ length: 20 }, (_, i) => Math.round((0.1 + i * 0.1) * 1e6) / 1e6);
@@ -187,9 +202,36 @@ describe('temperature sweep view', () => {
       await expect.poll(() => view.locator('[data-grouping-error]').innerText()).toMatch(/not a valid regular expression/);
       expect(await view.locator('input[aria-label="answer regex"]').inputValue()).toBe('(unclosed');
       expect(await view.locator('#f-prompt').inputValue()).toBe(PROMPT);
-      expect(pageErrors).toEqual([]);
-    } finally {
-      await context.close();
+      await view.locator('input[type="radio"][value="words"]').check();
     }
+  });
+
+  it('Cancel stops sampling and keeps the batches done so far', async () => {
+    await view.locator('#f-temps').fill('0.5, 1, 1.5, 2');
+    await view.locator('#f-n').fill('16');
+    await view.locator('#f-max').fill('24');
+    await view.locator('button[data-action="run"]').click();
+    // Cancel once the first sampled batch is in.
+    await view.locator('[data-progress]').waitFor();
+    await page.waitForFunction(() => {
+      const v = document.querySelector('lab-app')?.shadowRoot?.querySelector('sweep-view')?.shadowRoot;
+      return (v?.querySelectorAll('table[data-table="sampled"] tbody tr').length ?? 0) >= 1;
+    }, null, { timeout: 120_000, polling: 100 });
+    await view.locator('[data-progress] button').click();
+    await waitDone(page, view);
+    const notice = await view.locator('[data-notice]').innerText();
+    expect(notice).toMatch(/Cancelled/);
+    const kept = await view.locator('table[data-table="sampled"] tbody tr').count();
+    expect(kept).toBeGreaterThanOrEqual(1);
+    expect(kept).toBeLessThan(8);
+    expect(await view.locator('[data-progress]').count()).toBe(0);
+    // Nothing is still running in the workers: a new small run completes normally.
+    await view.locator('#f-temps').fill('1');
+    await view.locator('#f-n').fill('2');
+    await view.locator('#f-max').fill('3');
+    await view.locator('button[data-action="run"]').click();
+    await waitDone(page, view);
+    expect(await view.locator('table[data-table="sampled"] tbody tr').count()).toBe(2);
+    expect(pageErrors).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ import '../lab-chart';
 import { queryParam, updateQuery, type Side } from '../params';
 import { injectCsv, injectJson, traceCharts, type HeatmapState, type InjectSettings, type InjectState, type SideInject } from './inject-export';
 import { PairView } from './pair-view';
-import { experimentStyles, parseWhole, renderProgress, type Progress } from './sweep-common';
+import { experimentStyles, parseWhole, renderProgress, settleAll, type Progress } from './sweep-common';
 
 const SIDES: Side[] = ['base', 'tuned'];
 const HEADING: Record<Side, string> = { base: 'Base', tuned: 'Tuned' };
@@ -251,12 +251,13 @@ export class InjectView extends PairView {
     };
     try {
       const sides: InjectState['sides'] = {};
-      await Promise.all(s.models.map(async (m) => (sides[m] = await this.side(engines[m], m, s, ac.signal, tick))));
+      await settleAll(s.models.map(async (m) => (sides[m] = await this.side(engines[m], m, s, ac.signal, tick))));
       const result = { settings: s, sides };
       this.charts = traceCharts(result);
       this.result = result;
       this.setViewState('done');
     } catch (err) {
+      if (this.abort !== ac) return; // superseded by a newer run
       if (ac.signal.aborted || isLabError(err, 'LabAbortError')) {
         this.notice = 'Cancelled; the previous results (if any) are kept.';
         this.setViewState(this.result ? 'done' : 'idle');
@@ -298,7 +299,7 @@ export class InjectView extends PairView {
     this.heatProgress = progress;
     try {
       const sides: HeatmapState['sides'] = {};
-      await Promise.all(
+      await settleAll(
         s.models.map(async (m) => {
           const context = await engines[m].encode(s.prompt, s.templates[m]);
           sides[m] = await recoveryHeatmap(engines[m], context, ks, texts, {

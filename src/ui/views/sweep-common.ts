@@ -229,3 +229,12 @@ export function parseWhole(raw: string, what: string, min: number, max: number):
   if (n < min || n > max) return `${what} must be between ${min} and ${max}, got ${n}.`;
   return n;
 }
+
+/** Like Promise.all, but waits for every promise to settle before rejecting with the first error, so
+ *  nothing is still running (and updating the view) after a cancel. */
+export async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
+  const r = await Promise.allSettled(promises);
+  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
+  if (failed) throw failed.reason;
+  return r.map((x) => (x as PromiseFulfilledResult<T>).value);
+}

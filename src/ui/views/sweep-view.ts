@@ -19,7 +19,7 @@ import '../lab-chart';
 import { queryParam, updateQuery, type Side } from '../params';
 import { PairView } from './pair-view';
 import { answerCounts, exactCharts, histogramChart, sampledCharts } from './sweep-charts';
-import { experimentStyles, parseWhole, renderProgress, type Progress } from './sweep-common';
+import { experimentStyles, parseWhole, renderProgress, settleAll, type Progress } from './sweep-common';
 import { sweepCsv, sweepJson, type Grouping, type SideExact, type SweepSettings, type SweepState } from './sweep-export';
 
 const SIDES: Side[] = ['base', 'tuned'];
@@ -184,7 +184,7 @@ export class SweepView extends PairView {
     };
     try {
       const exact = {} as Record<Side, SideExact>;
-      await Promise.all(
+      await settleAll(
         SIDES.map(async (m) => {
           exact[m] = await this.exactFor(engines[m]!, p.templates[m], p, signal);
           tick();
@@ -202,7 +202,7 @@ export class SweepView extends PairView {
         for (let j = 0; j < p.temperatures.length; j++) {
           const t = p.temperatures[j]!;
           if (signal.aborted) break;
-          await Promise.all(
+          await settleAll(
             SIDES.map(async (m) => {
               const engine = engines[m]!;
               const r = await sampleBatch(engine, exact[m].context, t, j, { samples: p.samples, maxTokens: p.max_tokens, seed: p.seed, signal });
