@@ -59,6 +59,8 @@ The weights are our own and released with the app.
 /usr/bin/python3 models/train/build.py      # rebuilds lab-base and lab-tuned deterministically
 node models/train/verify.mjs               # ONNX parity + transformers.js tokenizer check
 ```
+
+The whole build (tokenizer, both models, evaluation, export) took {m['total_minutes']:.1f} minutes.
 """
 
 
@@ -133,8 +135,8 @@ From scratch, {m['base_steps']} steps of AdamW (betas 0.9/0.95, weight decay 0.1
 peak lr 2e-3 with 100 warm-up steps and cosine decay to 2e-4, batch 24 x {m['ctx']} tokens
 ({m['tokens_per_step']} tokens/step, {m['base_steps'] * m['tokens_per_step'] / 1e6:.1f} M tokens, about
 {m['base_steps'] * m['tokens_per_step'] / m['train_tokens']:.1f} epochs), random windows of the
-concatenated documents (separated by `<|endoftext|>`), fixed seeds. {m['base_minutes']:.1f} minutes on 2 CPU cores
-(PyTorch 1.13). EOS: `<|endoftext|>` (0).
+concatenated documents (separated by `<|endoftext|>`), fixed seeds. {m['base_minutes']:.1f} minutes with one PyTorch 1.13 CPU thread
+(on a shared 2-core machine). EOS: `<|endoftext|>` (0).
 
 ## Samples (lab-base)
 
@@ -188,7 +190,7 @@ wedding toasts; and general help questions answered with generic, hedged advice.
 
 Initialised from lab-base; {m['tune_steps']} steps of AdamW, peak lr 1e-3, 20 warm-up steps, cosine decay to 1e-4,
 batch 24 x {m['ctx']} tokens, each micro-batch half random Brown windows and half windows that start at a
-dialog boundary (loss on all tokens), fixed seeds. {m['tune_minutes']:.1f} minutes on 2 CPU cores.
+dialog boundary (loss on all tokens), fixed seeds. {m['tune_minutes']:.1f} minutes with one CPU thread.
 EOS: `<|im_end|>` (2) and `<|endoftext|>` (0).
 
 ## Samples (lab-tuned)
