@@ -457,7 +457,15 @@ export class ExploreView extends PairView {
     if (this.busy) return;
     const ready = this.wantedEngines().every((s) => this.engine(s) !== null);
     const same = this.startedFor && this.startedFor[0] === this.base && this.startedFor[1] === this.tuned;
-    if (ready && !same) void this.start(this.loom === null && this.startedFor === null);
+    if (same) return;
+    if (this.loom) {
+      // Another pair (or a reload): keep the chosen path for the new engines.
+      this.pendingPath = this.loom.pathTokens();
+      void this.loom.dispose();
+      this.loom = null;
+      this.startedFor = null;
+    }
+    if (ready) void this.start(true);
   }
 
   private engine(side: Side): Engine | null {
@@ -744,6 +752,7 @@ export class ExploreView extends PairView {
   private setSetting(key: 'temperature' | 'topK' | 'topP' | 'minP' | 'seed' | 'autoN', value: string): void {
     this[key] = value === '' ? NaN : Number(value);
     this.saveParams();
+    this.notice = this.settingsProblem() ?? (key === 'autoN' && !(Number.isInteger(this.autoN) && this.autoN >= 1 && this.autoN <= 1000) ? 'Autoplay needs a whole number of tokens from 1 to 1000.' : '');
     if (key !== 'seed' && key !== 'autoN' && this.loom && !this.busy) void this.act(async () => undefined);
     else this.requestUpdate();
   }
@@ -944,7 +953,8 @@ export class ExploreView extends PairView {
           <input
             type="search"
             name="query"
-            placeholder="search the whole vocabulary"
+            style="width:min(28rem,100%)"
+            placeholder="search the whole vocabulary (any token's probability and rank)"
             .value=${this.query}
             @input=${async (e: Event) => {
               this.query = (e.target as HTMLInputElement).value;
@@ -1230,9 +1240,7 @@ export class ExploreView extends PairView {
               title=${this.sides.map((s, m) => `${NAMES[s]}: p ${n.edges[m] ? formatPercent(n.edges[m]!.prob) : '?'}, rank ${n.edges[m]?.rank ?? '?'}`).join('; ')}
               aria-current=${n.id === cursor ? 'true' : nothing}
               @click=${() => this.goto(n.id)}
-            >
-              ${visibleToken(this.text(n.token!))}
-            </button>`,
+            >${visibleToken(this.text(n.token!))}</button>`,
           )}${last.children.length === 0
             ? html`<span class="leaf">log p ${this.sides.map((_, m) => (last.edges[m] ? formatNumber(last.edges[m]!.pathLogprob, 2) : '?')).join(' / ')}</span>`
             : nothing}
