@@ -11,6 +11,7 @@
  */
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import {
+  BackendError,
   ContextOverflowError,
   EngineStateError,
   LabAbortError,
@@ -212,13 +213,24 @@ export class LabEngine implements Engine {
     try {
       session = await runtime.ort.InferenceSession.create(weights, {
         ...sessionOptions,
-        // On WebGPU every output stays on the GPU; the KV cache is fed back from there and only the
-        // logits are read back (one download per step).
-        ...(runtime.kvOnGpu ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+        // The KV cache (`present.*`) stays on the GPU and is fed back from there; the logits come back
+        // to the CPU with the run (one download per step).
+        ...(runtime.kvOnGpu
+          ? {
+              preferredOutputLocation: Object.fromEntries([
+                ['logits', 'cpu' as const],
+                ...Array.from({ length: numLayers }, (_, i) => [
+                  [`present.${i}.key`, 'gpu-buffer' as const],
+                  [`present.${i}.value`, 'gpu-buffer' as const],
+                ]).flat(),
+              ]),
+            }
+          : {}),
       });
     } catch (err) {
       const msg = String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 300);
       if (/protobuf parsing failed/i.test(msg)) throw new ModelFileError(onnxFile, 'is corrupt or truncated: onnxruntime could not parse the model');
+      if (/backend not found|no available backend|webgpu is not supported|failed to get gpu adapter/i.test(msg)) throw new BackendError(runtime.backend, msg);
       throw new ModelFileError(onnxFile, `onnxruntime could not load it (${msg})`);
     }
     const inputs = session.inputNames;

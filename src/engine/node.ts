@@ -94,7 +94,11 @@ export async function nodeRuntime(backend: NodeBackend = 'node'): Promise<Runtim
     return { ort: ortWeb as unknown as OrtModule, backend: 'wasm', adapter: 'onnxruntime-web WASM (Node)', executionProviders: ['wasm'], kvOnGpu: false };
   }
   const adapter = await installNodeWebGpu();
-  return { ort: ortWeb as unknown as OrtModule, backend: 'webgpu', adapter, executionProviders: ['webgpu'], kvOnGpu: true };
+  // The Node build of onnxruntime-web has no WebGPU; its `all` build (JSEP) runs on Dawn's navigator.gpu.
+  const ortAll = (await import('onnxruntime-web/all')) as unknown as typeof ortWeb;
+  ortAll.env.wasm.numThreads = 1;
+  ortAll.env.logLevel = 'error';
+  return { ort: ortAll as unknown as OrtModule, backend: 'webgpu', adapter, executionProviders: ['webgpu'], kvOnGpu: true };
 }
 
 /** An in-process engine for Node. */
