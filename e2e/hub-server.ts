@@ -25,7 +25,9 @@ export async function startHubServer(repos: Record<string, string>, port = 0): P
   const requests: string[] = [];
   const faults = new Map<string, Fault>();
   const sockets = new Set<import('node:net').Socket>();
-  const send = (res: ServerResponse, status: number, body: string) => res.writeHead(status, { 'content-type': 'text/plain' }).end(body);
+  // CORS on every answer (as the hub does), so a page can tell a 404 or an HTML page from a network error.
+  const cors = { 'access-control-allow-origin': '*', 'cross-origin-resource-policy': 'cross-origin' };
+  const send = (res: ServerResponse, status: number, body: string) => res.writeHead(status, { 'content-type': 'text/plain', ...cors }).end(body);
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(decodeURIComponent(url.pathname));
@@ -35,7 +37,7 @@ export async function startHubServer(repos: Record<string, string>, port = 0): P
     const folder = repos[repo];
     const fault = faults.get(file) ?? faults.get(`${repo}/${file}`);
     if (!folder) return send(res, 404, 'Repository not found');
-    if (fault === 'html') return res.writeHead(200, { 'content-type': 'text/html' }).end('<!DOCTYPE html><html><body>Please log in</body></html>');
+    if (fault === 'html') return res.writeHead(200, { 'content-type': 'text/html', ...cors }).end('<!DOCTYPE html><html><body>Please log in</body></html>');
     const path = join(folder, file);
     if (fault === 'missing' || !existsSync(path) || !statSync(path).isFile()) return send(res, 404, 'Entry not found');
     const bytes = readFileSync(path);

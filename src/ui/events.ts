@@ -2,18 +2,20 @@
  * Typed events the components dispatch. They bubble and cross shadow roots, so `<lab-app>` hears
  * them all; each carries plain data only.
  */
-import type { Template } from '../engine/types';
+import type { Dtype, Template } from '../engine/types';
 import type { PageBackend, Side } from './params';
 
 const init: EventInit = { bubbles: true, composed: true };
 
-/** The pair chooser asks for a pair of models to be loaded. */
+/** The pair chooser (or the Models view) asks for a pair of models to be loaded; `dtypes` picks a weight
+ *  variant per model (none: fp32, `onnx/model.onnx`). */
 export class PairLoadEvent extends Event {
   static readonly type = 'pair-load';
   constructor(
     readonly base: string,
     readonly tuned: string,
     readonly backend: PageBackend,
+    readonly dtypes: Partial<Record<Side, Dtype>> = {},
   ) {
     super(PairLoadEvent.type, init);
   }

@@ -16,7 +16,7 @@ import {
   TopKChangeEvent,
 } from './events';
 import { LabController } from './lab-controller';
-import { readParams, SIDES, VIEWS, type ViewId } from './params';
+import { readParams, SIDES, updateQuery, VIEWS, type ViewId } from './params';
 import { shared } from './styles';
 import './model-panel';
 import './pair-chooser';
@@ -26,6 +26,7 @@ import './views/compare-view';
 import './views/sweep-view';
 import './views/inject-view';
 import './views/answers-view';
+import './views/models-view';
 
 const HEADINGS = { base: 'Base', tuned: 'Tuned' } as const;
 
@@ -105,7 +106,11 @@ export class LabApp extends LitElement {
 
   constructor() {
     super();
-    this.addEventListener(PairLoadEvent.type, (e) => void this.lab.loadPair(e.base, e.tuned, e.backend));
+    this.addEventListener(PairLoadEvent.type, (e) => {
+      // The weight variant of each model travels in the URL (`base.dtype`, `tuned.dtype`; read by ModelSlot).
+      updateQuery({ 'base.dtype': e.dtypes.base ?? null, 'tuned.dtype': e.dtypes.tuned ?? null });
+      void this.lab.loadPair(e.base, e.tuned, e.backend);
+    });
     this.addEventListener(PromptInputEvent.type, (e) => this.lab.setPrompt(e.prompt));
     this.addEventListener(TemplateChangeEvent.type, (e) => this.lab.setTemplate(e.template));
     this.addEventListener(TopKChangeEvent.type, (e) => this.lab.setK(e.k));
@@ -139,6 +144,15 @@ export class LabApp extends LitElement {
         return html`<sweep-view .base=${base} .tuned=${tuned} .baseInfo=${baseInfo} .tunedInfo=${tunedInfo}></sweep-view>`;
       case 'inject':
         return html`<inject-view .base=${base} .tuned=${tuned} .baseInfo=${baseInfo} .tunedInfo=${tunedInfo}></inject-view>`;
+      case 'models':
+        return html`<models-view
+          .base=${base}
+          .tuned=${tuned}
+          .baseInfo=${baseInfo}
+          .tunedInfo=${tunedInfo}
+          .slotStates=${{ base: slots.base.state, tuned: slots.tuned.state }}
+          .backend=${this.lab.params.backend}
+        ></models-view>`;
       case 'answers':
         return html`<answers-view .base=${base} .tuned=${tuned} .baseInfo=${baseInfo} .tunedInfo=${tunedInfo}></answers-view>`;
       default:

@@ -5,7 +5,7 @@
  */
 import { isLabError } from '../engine/errors';
 import { DEFAULT_HUB_ENDPOINT } from '../engine/files';
-import type { LoadProgress, ModelInfo, SeqId } from '../engine/types';
+import type { Dtype, LoadProgress, ModelInfo, SeqId } from '../engine/types';
 import { defaultModelWorker, WorkerEngine } from '../engine/worker-client';
 import { viewFromLogits, type NextTokenView } from '../lab/next-token';
 import type { PageBackend, Side } from './params';
@@ -44,6 +44,14 @@ export function hubEndpoint(): string {
   } catch {
     return DEFAULT_HUB_ENDPOINT;
   }
+}
+
+const DTYPES: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'];
+
+/** The weight variant for one side: `?base.dtype=` / `?tuned.dtype=` in the URL (set by the Models view), else fp32. */
+export function dtypeParam(side: Side): Dtype | undefined {
+  const d = new URLSearchParams(location.search).get(`${side}.dtype`) as Dtype | null;
+  return d && DTYPES.includes(d) ? d : undefined;
 }
 
 export class ModelSlot {
@@ -101,7 +109,9 @@ export class ModelSlot {
     this.abort = abort;
     this.set({ source, status: 'loading', progress: null, info: null, error: null });
     try {
+      const dtype = dtypeParam(this.side);
       const info = await engine.load(source, {
+        ...(dtype ? { dtype } : {}),
         signal: abort.signal,
         onProgress: (progress) => {
           if (epoch === this.epoch && this.state.status === 'loading') this.set({ progress });

@@ -26,6 +26,7 @@ export const VIEWS = [
   { id: 'sweep', label: 'Temperature sweep' },
   { id: 'inject', label: 'Injection' },
   { id: 'answers', label: 'Answers' },
+  { id: 'models', label: 'Models' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
 
