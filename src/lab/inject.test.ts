@@ -53,8 +53,9 @@ describe('injection traces on the lab pair', () => {
       const lc = refLogProbs(c);
       const li = refLogProbs(i);
       const kl = li.reduce((s, x, v) => s + Math.exp(x) * (x - lc[v]!), 0);
-      expect(r.trace[t]!.kl).toBeCloseTo(kl, 5);
-      expect(r.trace[t]!.logp_clean_next).toBeCloseTo(li[r.clean.continuation[K + t]!]!, 5);
+      // float32 logits from two different passes (incremental vs teacher-forced): 1e-4 relative
+      expect(Math.abs(r.trace[t]!.kl - kl)).toBeLessThan(1e-4 * Math.max(1, Math.abs(kl)));
+      expect(Math.abs(r.trace[t]!.logp_clean_next - li[r.clean.continuation[K + t]!]!)).toBeLessThan(1e-4 * Math.max(1, Math.abs(li[r.clean.continuation[K + t]!]!)));
       expect(r.trace[t]!.p_end).toBeCloseTo(eos.reduce((s, id) => s + Math.exp(li[id]!), 0), 6);
       // greedy: the injected run's token is the top-1 of its own distribution
       expect(li[r.injected.continuation[t]!]).toBe(Math.max(...li));
