@@ -327,6 +327,9 @@ def main():
     ap.add_argument("--reuse-base", action="store_true",
                     help="reuse models/train/work/base.pt from an earlier run with the same --base-steps")
     ap.add_argument("--out-suffix", default="", help="write model folders with this suffix (testing)")
+    ap.add_argument("--export-only", action="store_true",
+                    help="re-export ONNX + reference logits from work/base.pt and work/tuned.pt of an earlier full run "
+                         "(after a change to the export form); training, evaluation and model cards are left as they are")
     args = ap.parse_args()
     if args.smoke:
         args.base_steps, args.tune_steps = 30, 20
@@ -358,6 +361,16 @@ def main():
     sents = sents[:200]
     write_json(os.path.join(HERE, "tokenizer-check.json"),
                {"texts": [{"text": t, "ids": tok.encode(t)} for t in [x for _, x in REFERENCE_TEXTS] + sents]})
+
+    if args.export_only:
+        for name, d, pt in (("lab-base", base_dir, "base.pt"), ("lab-tuned", tuned_dir, "tuned.pt")):
+            m = Llama(CFG)
+            m.load_state_dict(torch.load(os.path.join(WORK, pt)))
+            m.eval()
+            size = export_onnx(m, os.path.join(d, "onnx", "model.onnx"))
+            ref = write_reference(m, tok, d)
+            log(f"{name}: re-exported onnx {size / 1e6:.2f} MB, reference logits {ref / 1e6:.2f} MB")
+        return
 
     # 2. lab-base from scratch
     torch.manual_seed(1)

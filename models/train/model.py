@@ -123,11 +123,15 @@ class Llama(nn.Module):
         return emb.cos()[:, None, :, :], emb.sin()[:, None, :, :]
 
     def logits(self, h):
-        # tied lm_head. Computed as (W @ h^T)^T so the ONNX graph uses the embedding initializer
+        # tied lm_head. Exported as (W @ flat(h)^T)^T so the ONNX graph uses the embedding initializer
         # directly (a folded W^T copy would double the embedding bytes in the file).
         # Training uses F.linear (fast mm path); both give the same function.
+        # The batch and time axes are flattened first, so the ONNX MatMul is a plain 2-D GEMM: a batched
+        # (W @ h^T) would broadcast W over the batch and make a batch of 100 sequences ~100x slower.
         if self.export_form:
-            return torch.matmul(self.embed_tokens.weight, h.transpose(1, 2)).transpose(1, 2)
+            flat = h.reshape(-1, h.shape[-1])
+            out = torch.matmul(self.embed_tokens.weight, flat.transpose(0, 1)).transpose(0, 1)
+            return out.reshape(h.shape[0], h.shape[1], -1)
         return F.linear(h, self.embed_tokens.weight)
 
     def forward_train(self, input_ids):
