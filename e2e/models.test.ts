@@ -125,6 +125,11 @@ describe('Models tab', () => {
     const htmlPage = await check('lab/html-config');
     expect(htmlPage.state).toBe('error');
     expect(htmlPage.text).toContain('config.json: is an HTML page, not JSON');
+    // a catalog model's Check asks the active endpoint (the stand-in hub does not hold it)
+    await page.locator('button[data-check-model="HuggingFaceTB/SmolLM2-135M-Instruct"]').click();
+    await page.waitForFunction(() => document.querySelector('lab-app')?.shadowRoot?.querySelector('models-view')?.shadowRoot?.querySelector('.check-result')?.getAttribute('data-check-state') === 'error', null, { timeout: 30_000 });
+    expect(await page.locator('#check-input').inputValue()).toBe('HuggingFaceTB/SmolLM2-135M-Instruct@45dead349c328fe92a861c5162de28c8c86754e1');
+    expect(await page.locator('.check-result').innerText()).toContain('config.json: is missing (HTTP 404');
     // nothing large was asked for with GET: the model files of the checked repos are not in the cache
     expect([...(await cacheRows()).keys()].filter((k) => k.startsWith('lab/'))).toEqual([]);
   });

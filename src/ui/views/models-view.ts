@@ -355,7 +355,23 @@ export class ModelsView extends PairView {
     }
     const excluded = new Map(fit?.excluded.map((e) => [e.dtype, e.reason]) ?? []);
     return html`<div class="model" data-repo=${m.repo} data-fit-dtype=${fit?.dtype ?? ''}>
-      <h3>${role}: <span class="repo mono">${m.repo}</span></h3>
+      <div class="pair-head">
+        <h3>${role}: <span class="repo mono">${m.repo}</span></h3>
+        ${fit?.dtype
+          ? html`<button
+              data-check-model=${m.repo}
+              title="Check ${m.repo} (${fit.dtype}) before downloading"
+              @click=${() => {
+                this.checkInput = hubSourceOf(m);
+                this.checkDtype = fit.dtype!;
+                this.checkTyped();
+                void this.updateComplete.then(() => this.renderRoot.querySelector('#any-h')?.scrollIntoView({ block: 'start' }));
+              }}
+            >
+              Check
+            </button>`
+          : nothing}
+      </div>
       <p class="facts">
         ${m.pinned ? html`revision <span class="mono">${m.revision.slice(0, 12)}</span> (pinned)` : html`<span class="warn-text">unpinned: main</span>`} ·
         context ${formatInt(m.contextLength)}${m.vocabSize ? html` · vocab ${formatInt(m.vocabSize)}` : nothing} · licence ${m.license}
@@ -631,7 +647,7 @@ export class ModelsView extends PairView {
         />
         <label
           >Variant
-          <select id="check-dtype" @change=${(e: Event) => (this.checkDtype = (e.target as HTMLSelectElement).value as Dtype)}>
+          <select id="check-dtype" .value=${this.checkDtype} @change=${(e: Event) => (this.checkDtype = (e.target as HTMLSelectElement).value as Dtype)}>
             ${DTYPE_PREFERENCE.map((d) => html`<option value=${d} ?selected=${d === this.checkDtype}>${d}</option>`)}
           </select></label
         >
