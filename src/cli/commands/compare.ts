@@ -1,5 +1,5 @@
 /** `lab compare`: base vs tuned, token by token, teacher-forced. */
-import { compare } from '../../lab/compare';
+import { compare, compareJson } from '../../lab/compare';
 import { visibleToken } from '../../lab/tokens';
 import { choice, intOption, parse, required, table } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
@@ -47,30 +47,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
         crossScore: Boolean(v['cross']),
       });
       if (v['json']) {
-        ctx.out(
-          JSON.stringify({
-            contexts: r.contexts,
-            response_tokens: r.response_tokens,
-            positions: r.positions.map((p) => ({
-              id: p.id,
-              text: p.text,
-              logp_base: p.logp_base,
-              logp_tuned: p.logp_tuned,
-              rank_base: p.rank_base,
-              rank_tuned: p.rank_tuned,
-              kl_tuned_base: p.kl_tuned_base,
-              entropy_base: p.entropy_base,
-              entropy_tuned: p.entropy_tuned,
-              class: p.class,
-              top1_base: p.top1_base,
-              top1_tuned: p.top1_tuned,
-            })),
-            summary: r.summary,
-            shifted_tokens: r.shifted_tokens,
-            by_position: r.by_position,
-            ...(r.cross ? { cross: r.cross } : {}),
-          }),
-        );
+        ctx.out(JSON.stringify(compareJson(r)));
         return;
       }
       const s = r.summary;
