@@ -25,17 +25,9 @@ export async function labBench(folder: string, backend: NodeBackend): Promise<st
   const { seq: trunk } = await engine.createSequence(prompt);
   for (let i = 0; i < 32; i++) await engine.step(trunk, [300 + (i % 50)]);
   await engine.step(trunk, [299]);
-  // Plain step: a sequence that just stepped steps again (same context length as the branch steps).
-  const plainTimes: number[] = [];
-  for (let i = 0; i < 40; i++) {
-    const s = await engine.fork(trunk);
-    await engine.step(s, [400 + (i % 50)]);
-    const t0 = performance.now();
-    await engine.step(s, [450 + (i % 50)]);
-    if (i >= 5) plainTimes.push(performance.now() - t0);
-    await engine.release(s);
-  }
-  const plain = median(plainTimes);
+  // Interleaved, so both sides see the same machine load: a plain step (a sequence that just stepped
+  // steps again) and a step after a backtrack (a fork of the trunk node, as the explorer does), both at
+  // the same context length, with 1, 16 and 128 other branches alive.
   for (const branches of [1, 16, 128]) {
     const alive: number[] = [];
     for (let b = 0; b < branches; b++) {
@@ -43,18 +35,31 @@ export async function labBench(folder: string, backend: NodeBackend): Promise<st
       await engine.step(f, [500 + (b % 100)]);
       alive.push(f);
     }
-    // Backtrack = go back to the trunk node and step a fork of it (as the explorer does): the step
-    // after a backtrack, timed alone, at one token more context than the plain step's.
-    const times: number[] = [];
-    for (let i = 0; i < 40; i++) {
-      const f = await engine.fork(trunk);
-      const t0 = performance.now();
+    const plainTimes: number[] = [];
+    const branchTimes: number[] = [];
+    for (let i = 0; i < 120; i++) {
+      const s = await engine.fork(trunk);
+      await engine.step(s, [400 + (i % 50)]);
+      let t0 = performance.now();
+      await engine.step(s, [450 + (i % 50)]);
+      const plainT = performance.now() - t0;
+      await engine.release(s);
+      const back = await engine.fork(trunk);
+      await engine.step(back, [401 + (i % 50)]);
+      await engine.release(back);
+      const f = await engine.fork(alive[i % alive.length]!);
+      t0 = performance.now();
       await engine.step(f, [600 + (i % 50)]);
-      if (i >= 5) times.push(performance.now() - t0);
+      const branchT = performance.now() - t0;
       await engine.release(f);
+      if (i >= 10) {
+        plainTimes.push(plainT);
+        branchTimes.push(branchT);
+      }
     }
-    const branch = median(times);
-    rows.push([`branch step (fork of a node, ${branches} branches alive) vs plain step`, `${branch.toFixed(2)} ms vs ${plain.toFixed(2)} ms`, (branch / plain).toFixed(2) + '×', '≤ 1.2×']);
+    const plain = median(plainTimes);
+    const branch = median(branchTimes);
+    rows.push([`step after a backtrack / on another branch (${branches} branches alive) vs plain step`, `${branch.toFixed(2)} ms vs ${plain.toFixed(2)} ms`, (branch / plain).toFixed(2) + '×', '≤ 1.2×']);
     for (const f of alive) await engine.release(f);
   }
   await engine.release(trunk);
