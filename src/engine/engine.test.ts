@@ -61,6 +61,19 @@ describe('loading', () => {
     expect(info.hasChatTemplate).toBe(true);
     expect(info.weightBytes).toBe(statSync(join(BASE, 'onnx/model.onnx')).size);
   });
+  it('loads the same model from files chosen on a page (Blobs by relative path)', async () => {
+    const { readdirSync } = await import('node:fs');
+    const files = new Map<string, Blob>();
+    for (const f of readdirSync(BASE, { recursive: true }) as string[]) {
+      if (statSync(join(BASE, f)).isFile()) files.set(f.split('\\').join('/'), new Blob([readFileSync(join(BASE, f))]));
+    }
+    const e = createNodeEngine('node');
+    const info = await e.load('local:lab-base', { files });
+    expect(info.name).toBe('lab-base');
+    const ids = await engine.encode(prompt);
+    expect(Array.from((await e.score(ids)).data)).toEqual(Array.from((await engine.score(ids)).data));
+    await e.dispose();
+  });
   it('reports load progress in bytes', async () => {
     const e = createNodeEngine('node');
     const seen: { file: string; loaded: number; total: number }[] = [];

@@ -19,7 +19,7 @@ import {
   SequenceError,
   throwIfAborted,
 } from './errors';
-import { checkOnnxBytes, onnxFileFor, readJson, type FileSource } from './files';
+import { blobSource, checkOnnxBytes, onnxFileFor, readJson, type FileSource } from './files';
 import { LabTokenizer } from './tokenizer';
 import type {
   Backend,
@@ -138,7 +138,7 @@ export class LabEngine implements Engine {
   private async loadModel(sourceName: string, options: LoadOptions): Promise<Loaded> {
     const { signal, onProgress } = options;
     const dtype: Dtype = options.dtype ?? 'fp32';
-    const source = this.deps.source(sourceName);
+    const source = options.files ? blobSource(sourceName, options.files) : this.deps.source(sourceName);
     const sizes = new Map<string, { loaded: number; total: number }>();
     const report = (file: string, phase: LoadProgress['phase']) => (loaded: number, total: number) => {
       sizes.set(file, { loaded, total });

@@ -107,3 +107,14 @@ describe('folderSource and ONNX checks', () => {
     expect(() => checkOnnxBytes('onnx/model.onnx', new Uint8Array(100).fill(0x50))).toThrow(/bad header/);
   });
 });
+
+describe('blobSource (a folder chosen on the page)', () => {
+  it('reads files by relative path and names a missing one', async () => {
+    const { blobSource } = await import('./files');
+    const src = blobSource('local:my-model', new Map([['config.json', new Blob(['{"a":1}'])]]));
+    expect(src.name).toBe('my-model');
+    expect(await readJson(src, 'config.json')).toEqual({ a: 1 });
+    await expect(src.readBytes('onnx/model.onnx')).rejects.toThrow(/^onnx\/model\.onnx: is missing from the chosen folder my-model/);
+    expect(await src.readBytes('generation_config.json', { optional: true })).toBeNull();
+  });
+});

@@ -179,6 +179,32 @@ export function folderSource(folder: string): FileSource {
   };
 }
 
+/** Files the user chose from disk (a folder picked or dropped on the page), by path relative to the
+ *  model folder (`config.json`, `onnx/model.onnx`). */
+export function blobSource(label: string, files: Map<string, Blob>): FileSource {
+  return {
+    label,
+    name: nameOf(label.replace(/^local:/, '')),
+    async readBytes(file, options = {}) {
+      throwIfAborted(options.signal, `reading ${file}`);
+      const blob = files.get(file);
+      if (!blob) {
+        if (options.optional) return null;
+        throw new ModelFileError(file, `is missing from the chosen folder ${label.replace(/^local:/, '')}`);
+      }
+      options.onProgress?.(0, blob.size);
+      let bytes: Uint8Array;
+      try {
+        bytes = new Uint8Array(await blob.arrayBuffer());
+      } catch (err) {
+        throw new ModelFileError(file, `could not be read from the chosen folder (${(err as Error).message})`);
+      }
+      options.onProgress?.(bytes.length, blob.size);
+      return bytes;
+    },
+  };
+}
+
 /** The hub's URL layout: `<endpoint>/<org>/<repo>/resolve/<revision>/<file>`. */
 export function hubSource(
   id: string,

@@ -21,6 +21,8 @@ export interface LoadOptions {
   /** Called as bytes arrive. */
   onProgress?: (progress: LoadProgress) => void;
   signal?: AbortSignal;
+  /** Load from these files (a folder chosen on the page, by relative path) instead of fetching `source`. */
+  files?: Map<string, Blob>;
 }
 
 export interface LoadProgress {

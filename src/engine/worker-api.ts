@@ -14,7 +14,7 @@ import type { ChatMessage, Dtype, LoadProgress, Logits, ModelInfo, SeqId, StepOp
 
 export interface ModelWorkerApi {
   init(options: WebEngineOptions): Promise<void>;
-  load(source: string, dtype: Dtype | undefined, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  load(source: string, dtype: Dtype | undefined, onProgress?: (p: LoadProgress) => void, files?: Map<string, Blob>): Promise<ModelInfo>;
   info(): Promise<ModelInfo>;
   encode(text: string, template?: Template): Promise<number[]>;
   encodeContinuation(text: string): Promise<number[]>;
@@ -48,7 +48,8 @@ export function createModelWorkerHost(): ModelWorkerApi {
     async init(options) {
       engine = createWebEngine(options);
     },
-    load: (source, dtype, onProgress) => e().load(source, { ...(dtype ? { dtype } : {}), ...(onProgress ? { onProgress } : {}) }),
+    load: (source, dtype, onProgress, files) =>
+      e().load(source, { ...(dtype ? { dtype } : {}), ...(onProgress ? { onProgress } : {}), ...(files ? { files } : {}) }),
     info: () => e().info(),
     encode: (text, template) => e().encode(text, template),
     encodeContinuation: (text) => e().encodeContinuation(text),

@@ -5,6 +5,8 @@
  */
 import { isLabError } from '../engine/errors';
 import { DEFAULT_HUB_ENDPOINT } from '../engine/files';
+import { ModelFileError } from '../engine/errors';
+import { isLocalSource, localFolder } from './local-folders';
 import type { Dtype, LoadProgress, ModelInfo, SeqId } from '../engine/types';
 import { defaultModelWorker, WorkerEngine } from '../engine/worker-client';
 import { viewFromLogits, type NextTokenView } from '../lab/next-token';
@@ -110,8 +112,13 @@ export class ModelSlot {
     this.set({ source, status: 'loading', progress: null, info: null, error: null });
     try {
       const dtype = dtypeParam(this.side);
+      const files = localFolder(source);
+      if (isLocalSource(source) && !files) {
+        throw new ModelFileError(source.slice('local:'.length), 'this folder was chosen on the page before a reload and is no longer available: choose it again in the Models tab');
+      }
       const info = await engine.load(source, {
         ...(dtype ? { dtype } : {}),
+        ...(files ? { files } : {}),
         signal: abort.signal,
         onProgress: (progress) => {
           if (epoch === this.epoch && this.state.status === 'loading') this.set({ progress });

@@ -5,6 +5,7 @@
  * Blobs). DOM-free.
  */
 import { isLabError } from '../../engine/errors';
+import { registerLocalFolder } from '../local-folders';
 import { hubSource, metaOf, onnxFileFor, parseHubId, readJson, urlSource, type FileSource } from '../../engine/files';
 import type { Dtype } from '../../engine/types';
 
@@ -74,7 +75,8 @@ export function targetFor(input: string, endpoint: string, pageUrl: string, fetc
 export function blobTarget(label: string, files: Map<string, Blob>): CheckTarget {
   return {
     label,
-    loadAs: null,
+    // Kept for this page's lifetime, so that "Load as base/tuned" can hand the files to a model worker.
+    loadAs: registerLocalFolder(label, files),
     source: {
       label,
       name: label,

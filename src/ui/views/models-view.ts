@@ -667,7 +667,7 @@ export class ModelsView extends PairView {
         <label style="color: var(--text)"
           >choose a local folder <input type="file" webkitdirectory multiple data-folder-input @change=${(e: Event) => this.onFolderInput(e)}
         /></label>
-        <div class="muted">(Checked locally; loading a local folder into the lab is not supported yet — serve it and give its URL.)</div>
+        <div class="muted">(Read on this computer, never uploaded. A chosen folder stays available until the page is reloaded.)</div>
       </div>
       <p class="muted why">Reads only config.json and tokenizer_config.json, then asks for the ONNX file's size: nothing large is downloaded.</p>
       <div class="check-result" data-check-state=${state} role="status" aria-live="polite">
