@@ -11,7 +11,7 @@ const models = [resolve('models/lab-base'), resolve('models/lab-tuned')];
 
 async function main(): Promise<void> {
   console.log(`World Prior Lab benchmarks — ${new Date().toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, Node ${process.version}\n`);
-  console.log('## Decode with full logits (greedy, 48 tokens, median of 5)\n');
+  console.log('## Decode with full logits (greedy, 48 tokens; median of 7, better of 2 alternating rounds)\n');
   console.log(await decodeBench(models));
   for (const backend of ['node', 'wasm'] as const) {
     console.log(`\n## Experiments on lab-tuned, ${backend === 'node' ? 'onnxruntime-node (CPU)' : 'onnxruntime-web WASM (1 thread)'}\n`);
