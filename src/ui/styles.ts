@@ -78,3 +78,31 @@ export const shared = css`
     white-space: nowrap;
   }
 `;
+
+/** Tables of results in the views: compact, numbers right-aligned with `.num`, small caps headers. */
+export const resultTable = css`
+  table {
+    width: 100%;
+    border-collapse: collapse;
+    font-size: 0.85rem;
+    font-variant-numeric: tabular-nums;
+  }
+  th {
+    text-align: left;
+    font-weight: 600;
+    font-size: 0.72rem;
+    text-transform: uppercase;
+    letter-spacing: 0.04em;
+    color: var(--muted);
+    padding: 0.25rem 0.4rem;
+    border-bottom: 1px solid var(--border);
+    white-space: nowrap;
+  }
+  td {
+    padding: 0.18rem 0.4rem;
+    border-bottom: 1px solid var(--border);
+  }
+  .num {
+    text-align: right;
+  }
+`;

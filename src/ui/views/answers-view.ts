@@ -26,6 +26,7 @@ import { formatNumber, formatPercent } from '../format';
 import { MODEL_COLORS } from '../lab-chart';
 import { queryParam, updateQuery } from '../params';
 import { escapeAffix, unescapeAffix } from './answers-affix';
+import { resultTable } from '../styles';
 import { PairView } from './pair-view';
 import '../lab-chart';
 
@@ -77,6 +78,7 @@ interface Fields {
 export class AnswersView extends PairView {
   static override styles = [
     ...PairView.styles,
+    resultTable,
     css`
       .presets {
         display: grid;
@@ -170,30 +172,6 @@ export class AnswersView extends PairView {
       h3 {
         margin: 0 0 0.5rem;
         font-size: 1rem;
-      }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-size: 0.85rem;
-        font-variant-numeric: tabular-nums;
-      }
-      th {
-        text-align: left;
-        font-weight: 600;
-        font-size: 0.72rem;
-        text-transform: uppercase;
-        letter-spacing: 0.04em;
-        color: var(--muted);
-        padding: 0.25rem 0.4rem;
-        border-bottom: 1px solid var(--border);
-        white-space: nowrap;
-      }
-      td {
-        padding: 0.18rem 0.4rem;
-        border-bottom: 1px solid var(--border);
-      }
-      .num {
-        text-align: right;
       }
       th.base {
         color: ${unsafeCSS(MODEL_COLORS.base)};

@@ -29,6 +29,7 @@ import { visibleToken } from '../../lab/tokens';
 import { formatNumber, formatPercent } from '../format';
 import { MODEL_COLORS } from '../lab-chart';
 import { queryParam, updateQuery } from '../params';
+import { resultTable } from '../styles';
 import { PairView } from './pair-view';
 import '../lab-chart';
 
@@ -93,6 +94,7 @@ interface Described {
 export class CompareView extends PairView {
   static override styles = [
     ...PairView.styles,
+    resultTable,
     css`
       .form {
         display: grid;
@@ -230,30 +232,6 @@ export class CompareView extends PairView {
       }
       .alts h4.tuned {
         color: ${unsafeCSS(MODEL_COLORS.tuned)};
-      }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-size: 0.85rem;
-        font-variant-numeric: tabular-nums;
-      }
-      th {
-        text-align: left;
-        font-weight: 600;
-        font-size: 0.72rem;
-        text-transform: uppercase;
-        letter-spacing: 0.04em;
-        color: var(--muted);
-        padding: 0.25rem 0.4rem;
-        border-bottom: 1px solid var(--border);
-        white-space: nowrap;
-      }
-      td {
-        padding: 0.18rem 0.4rem;
-        border-bottom: 1px solid var(--border);
-      }
-      .num {
-        text-align: right;
       }
       td code {
         background: var(--token-bg);
