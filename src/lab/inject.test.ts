@@ -4,7 +4,7 @@ import type { LabEngine } from '../engine/engine';
 import { createNodeEngine } from '../engine/node';
 import type { Engine, ModelInfo } from '../engine/types';
 import { seededRandom } from './distributions';
-import { alignTokens, continuationDiff, controlSeed, injectTrace, recoveryAt, recoveryHeatmap, sampledTraces, traceBand, type InjectResult, type TracePoint } from './inject';
+import { alignTokens, CleanRunEndedError, continuationDiff, controlSeed, injectTrace, recoveryAt, recoveryHeatmap, sampledTraces, traceBand, type InjectResult, type TracePoint } from './inject';
 
 // ------------------------------------------------------------------------------------------------
 // Independent reference computations (plain number arrays, no code shared with inject.ts).
@@ -261,6 +261,25 @@ describe('injection on a chain model whose logits we control', () => {
     }
     // the control's own stream does leave the clean trajectory (p(chain) ≈ 0.8 per step)
     expect(differs).toBeGreaterThan(0);
+  });
+});
+
+describe('sampled runs whose clean run ends before the injection point', () => {
+  it('are skipped and listed, the others kept; all skipped throws', async () => {
+    const engine = chain();
+    const o = { afterTokens: 15, injection: '28', steps: 2, seed: 0, runs: 12 };
+    const r = await sampledTraces(engine, [1], o);
+    expect(r.skipped.length).toBeGreaterThan(0);
+    expect(r.runs.length).toBeGreaterThan(0);
+    expect(r.runs.length + r.skipped.length).toBe(12);
+    for (const x of r.skipped) {
+      await expect(injectTrace(engine, [1], { ...o, seed: x.seed })).rejects.toBeInstanceOf(CleanRunEndedError);
+      expect(x.clean_length).toBeLessThanOrEqual(15);
+    }
+    for (const x of r.runs) expect(r.skipped.map((k) => k.seed)).not.toContain(x.seed);
+    // a model that closes its turn at once (p ≈ 0.83 each step): 40 tokens before it never happen
+    const closer = new ChainEngine(() => STOP) as unknown as Engine;
+    await expect(sampledTraces(closer, [1], { ...o, afterTokens: 40, runs: 3 })).rejects.toThrow(/before the injection point K = 40/);
   });
 });
 

@@ -115,6 +115,13 @@ export interface InjectOptions {
   signal?: AbortSignal;
 }
 
+/** The clean run emitted a stop id before the injection point: there is nothing to inject into. */
+export class CleanRunEndedError extends RangeError {
+  constructor(readonly cleanLength: number, readonly afterTokens: number) {
+    super(`the clean run stopped after ${cleanLength} tokens (it emitted a stop id), before the injection point K = ${afterTokens}; choose K < ${cleanLength}`);
+  }
+}
+
 export const INJECT_DEFAULTS = { threshold: 0.1, relThreshold: 0.1, window: 8, run: 4 } as const;
 
 /** The control run's seed for a sampled run with seed `seed`. */
@@ -282,7 +289,7 @@ export async function injectTrace(engine: Engine, context: number[], o: InjectOp
 
   const clean = await generate(engine, context, K + N + W, u, 0, temperature, stop, o.signal);
   if (clean.ids.length < K || (clean.stopped && clean.ids.length === K)) {
-    throw new RangeError(`the clean run stopped after ${clean.ids.length} tokens (it emitted a stop id), before the injection point K = ${K}; choose K < ${clean.ids.length}`);
+    throw new CleanRunEndedError(clean.ids.length, K);
   }
   const injection = o.injection === '' ? [] : await engine.encodeContinuation(o.injection);
   const prefix = [...context, ...clean.ids.slice(0, K)];
@@ -338,18 +345,30 @@ export interface TraceBand {
 }
 
 /** Several sampled runs (seeds seed, seed+1, …), each with its control: mean and spread of the aligned KL
- *  per step, and the same for the no-injection controls (the noise floor). */
+ *  per step, and the same for the no-injection controls (the noise floor). A seed whose clean run stops
+ *  before the injection point is listed in `skipped` (with its clean run's length); if every seed is, the
+ *  first one's error is thrown. */
 export async function sampledTraces(
   engine: Engine,
   context: number[],
   o: InjectOptions & { runs: number; onProgress?: (done: number, total: number) => void },
-): Promise<{ runs: InjectResult[]; band: TraceBand[]; control_band: TraceBand[] }> {
+): Promise<{ runs: InjectResult[]; skipped: { seed: number; clean_length: number }[]; band: TraceBand[]; control_band: TraceBand[] }> {
   const runs: InjectResult[] = [];
+  const skipped: { seed: number; clean_length: number }[] = [];
+  let firstError: CleanRunEndedError | null = null;
   for (let r = 0; r < o.runs; r++) {
-    runs.push(await injectTrace(engine, context, { ...o, seed: (o.seed ?? 0) + r }));
+    const seed = (o.seed ?? 0) + r;
+    try {
+      runs.push(await injectTrace(engine, context, { ...o, seed }));
+    } catch (err) {
+      if (!(err instanceof CleanRunEndedError)) throw err;
+      firstError ??= err;
+      skipped.push({ seed, clean_length: err.cleanLength });
+    }
     o.onProgress?.(r + 1, o.runs);
   }
-  return { runs, band: traceBand(runs.map((r) => r.trace), 'kl_aligned'), control_band: traceBand(runs.flatMap((r) => (r.control ? [r.control.trace] : [])), 'kl_aligned') };
+  if (!runs.length) throw firstError!;
+  return { runs, skipped, band: traceBand(runs.map((r) => r.trace), 'kl_aligned'), control_band: traceBand(runs.flatMap((r) => (r.control ? [r.control.trace] : [])), 'kl_aligned') };
 }
 
 /** Mean and spread, per step, of one trace value over several traces (steps where a trace has no value —

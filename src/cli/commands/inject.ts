@@ -1,14 +1,29 @@
 /** `lab inject`: injection-recovery traces. */
-import { injectTrace } from '../../lab/inject';
+import { continuationDiff, INJECT_DEFAULTS, injectTrace } from '../../lab/inject';
+import { visibleToken } from '../../lab/tokens';
 import { choice, intOption, parse, required, table, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
 
 export const usage = `lab inject --model <m> --prompt "<p>" [--template none|chat] --after-tokens K --injection "<text>"
-           [--steps N] [--threshold X] [--seed S] [--backend node|wasm|webgpu] [--json]
-  The model writes a clean continuation; the injection goes in after K clean tokens; per step after it,
-  KL(injected‖clean) between the two runs' next-token distributions and the log-probability of the clean
-  run's next token under the injected context. Recovery: the first step from which KL stays below X.
-  Greedy unless --seed is given.`;
+           [--steps N] [--window W] [--run R] [--threshold X] [--rel-threshold r] [--seed S]
+           [--backend node|wasm|webgpu] [--json]
+  The model writes a clean continuation; the injection goes in after K clean tokens. Both runs stop at the
+  model's end-of-text / end-of-turn ids. Per step t of the injected run: KL(injected‖clean) at the same
+  offset (clean step K+t), the aligned KL (the best-matching clean step within ±W, default 8) and its offset,
+  log p of the clean run's next token, p(end). Threshold τ = max(X, r × the clean run's mean entropy)
+  (defaults 0.1 nats, r = 0.1). Recovery: the first step from which the KL at one offset stays below τ for R
+  consecutive steps (default 4). Outcome: recovered, ended (the injected run closed its turn or the text)
+  or diverged. Greedy unless --seed: then the clean and injected runs share their random numbers, and a
+  no-injection control run (another seed, same first K tokens) gives the noise floor.`;
+
+function positive(v: Record<string, unknown>, name: string, fallback: number, allowZero: boolean): number {
+  if (v[name] === undefined) return fallback;
+  const x = Number(v[name]);
+  if (!Number.isFinite(x) || x < 0 || (!allowZero && x === 0)) throw new UsageError(`--${name} must be a number ${allowZero ? '≥' : '>'} 0, got ${String(v[name])}`);
+  return x;
+}
+
+const num = (x: number | null, digits = 4) => (x === null ? '—' : x.toFixed(digits));
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const v = parse(argv, {
@@ -18,7 +33,10 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     'after-tokens': { type: 'string' },
     injection: { type: 'string' },
     steps: { type: 'string' },
+    window: { type: 'string' },
+    run: { type: 'string' },
     threshold: { type: 'string' },
+    'rel-threshold': { type: 'string' },
     seed: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
@@ -30,23 +48,36 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   if (v['after-tokens'] === undefined) throw new UsageError('--after-tokens is required');
   if (typeof v['injection'] !== 'string') throw new UsageError('--injection is required');
   const steps = intOption(v, 'steps', 16);
-  const threshold = v['threshold'] === undefined ? 0.1 : Number(v['threshold']);
-  if (!(threshold > 0)) throw new UsageError(`--threshold must be > 0, got ${String(v['threshold'])}`);
+  const window = intOption(v, 'window', INJECT_DEFAULTS.window, 0);
+  const runLength = intOption(v, 'run', INJECT_DEFAULTS.run, 1);
+  const threshold = positive(v, 'threshold', INJECT_DEFAULTS.threshold, false);
+  const relThreshold = positive(v, 'rel-threshold', INJECT_DEFAULTS.relThreshold, true);
   const seed = v['seed'] === undefined ? undefined : intOption(v, 'seed', 0, 0);
   const engine = await openModel(model, backendOption(v), ctx);
   try {
     const context = await engine.encode(prompt, template);
-    const r = await injectTrace(engine, context, { afterTokens, injection: v['injection'], steps, threshold, ...(seed !== undefined ? { seed } : {}) });
+    const r = await injectTrace(engine, context, { afterTokens, injection: v['injection'], steps, window, run: runLength, threshold, relThreshold, ...(seed !== undefined ? { seed } : {}) });
     if (v['json']) {
-      ctx.out(JSON.stringify({ ...r, trace: r.trace.map(({ step, kl, logp_clean_next, p_end }) => ({ step, kl, logp_clean_next, p_end })) }));
+      ctx.out(JSON.stringify(r));
       return;
     }
     ctx.out(`clean:    ${JSON.stringify(await engine.decode(r.clean.continuation))}`);
     ctx.out(`injected: ${JSON.stringify(await engine.decode(r.injected.context.slice(context.length)))} → ${JSON.stringify(await engine.decode(r.injected.continuation))}`);
-    const rows = [['step', 'KL(inj‖clean)', 'logp clean next', 'p(end)']];
-    for (const p of r.trace) rows.push([String(p.step), p.kl.toFixed(4), p.logp_clean_next.toFixed(4), p.p_end.toExponential(2)]);
-    ctx.out(table(rows, ['r', 'r', 'r', 'r']));
-    ctx.out(`recovery step (KL stays below ${threshold}): ${r.recovery_step ?? 'none'}`);
+    const rows = [['step', 'KL same offset', 'KL aligned', 'offset', 'logp clean next', 'p(end)', ...(r.control ? ['control KL aligned'] : [])]];
+    for (const p of r.trace) {
+      const c = r.control?.trace[p.step];
+      rows.push([String(p.step), num(p.kl), num(p.kl_aligned), p.aligned_offset === null ? '—' : String(p.aligned_offset), num(p.logp_clean_next), p.p_end.toExponential(2), ...(r.control ? [num(c?.kl_aligned ?? null)] : [])]);
+    }
+    ctx.out(table(rows, rows[0]!.map(() => 'r')));
+    ctx.out('aligned tokens (clean | injected):');
+    const clean = r.clean.continuation.slice(r.after_tokens);
+    const [ct, it] = [await engine.tokenTexts(clean), await engine.tokenTexts(r.injected.continuation)];
+    const diff = continuationDiff(r).map((o) => [o.op === 'injected' ? '' : visibleToken(ct[o.clean]!), o.op === 'same' ? '=' : o.op === 'clean' ? '-' : '+', o.op === 'clean' ? '' : visibleToken(it[o.injected]!)]);
+    ctx.out(table(diff, ['r', 'l', 'l']));
+    const t = r.threshold;
+    ctx.out(`threshold τ = max(${t.nats}, ${t.relative} × mean entropy ${t.mean_entropy.toFixed(4)}) = ${t.effective.toFixed(4)} nats; window ±${r.window}; run ${r.run}`);
+    ctx.out(`outcome: ${r.outcome}${r.recovery_step !== null ? ` at step ${r.recovery_step}, offset ${r.recovery_offset}` : ''}${r.ended_step !== null ? `; the injected run ended at step ${r.ended_step} (p(end) ${r.trace[r.ended_step]!.p_end.toFixed(4)})` : ''}${r.clean_ended_step !== null ? `; the clean run ended at its token ${r.clean_ended_step}` : ''}`);
+    if (r.control) ctx.out(`no-injection control (seed ${r.control.seed}): ${r.control.outcome}${r.control.recovery_step !== null ? ` at step ${r.control.recovery_step}` : ''}`);
   } finally {
     await engine.dispose();
   }
