@@ -166,13 +166,10 @@ async function generate(engine: Engine, prefix: number[], n: number, u: number[]
   return { ids, rows, stopped };
 }
 
-/** KL(p ‖ q) from log-probabilities, float64. */
-function klLog(lp: Float64Array, lq: Float64Array): number {
+/** KL(p ‖ q) from p's probabilities and both log-probabilities, float64. */
+function klLog(p: Float64Array, lp: Float64Array, lq: Float64Array): number {
   let kl = 0;
-  for (let i = 0; i < lp.length; i++) {
-    const l = lp[i]!;
-    if (l > -Infinity) kl += Math.exp(l) * (l - lq[i]!);
-  }
+  for (let i = 0; i < lp.length; i++) if (p[i]! > 0) kl += p[i]! * (lp[i]! - lq[i]!);
   return Math.max(0, kl);
 }
 
@@ -222,12 +219,13 @@ function traceAgainst(clean: Run, K: number, other: Run, stop: number[], window:
   const kls: (number | null)[][] = [];
   for (let t = 0; t < other.ids.length; t++) {
     const lp = other.rows[t]!;
+    const p = lp.map(Math.exp);
     const row: (number | null)[] = [];
     let best: number | null = null;
     let bestD: number | null = null;
     for (let d = -window; d <= window; d++) {
       const j = K + t + d;
-      row.push(j >= 0 && j < rowsClean ? klLog(lp, clean.rows[j]!) : null);
+      row.push(j >= 0 && j < rowsClean ? klLog(p, lp, clean.rows[j]!) : null);
     }
     for (const d of byCloseness(window)) {
       const v = row[d + window]!;

@@ -123,9 +123,9 @@ function lineConfig(datasets: ChartDataset<'line', Pt[]>[], yTitle: string, yMin
 
 const points = (xs: { step: number; y: number | null }[]): Pt[] => xs.filter((p): p is { step: number; y: number } => p.y !== null).map((p) => ({ x: p.step, y: p.y }));
 
-function band(label: string, b: TraceBand[], color: string, alpha: string, dash?: number[]): ChartDataset<'line', Pt[]>[] {
+function band(label: string, b: TraceBand[], color: string, alpha: string, edge?: { color: string; dash: number[] }): ChartDataset<'line', Pt[]>[] {
   const faint = `${color}${alpha}`;
-  const style = { borderColor: faint, backgroundColor: faint, pointRadius: 0, borderWidth: 1, ...(dash ? { borderDash: dash } : {}) };
+  const style = { borderColor: edge?.color ?? faint, backgroundColor: faint, pointRadius: 0, borderWidth: 1, ...(edge ? { borderDash: edge.dash } : {}) };
   return [
     { label: `${label} min`, data: b.map((p) => ({ x: p.step, y: p.min })), ...style, fill: false },
     { label: `${label} min–max`, data: b.map((p) => ({ x: p.step, y: p.max })), ...style, fill: '-1' },
@@ -163,7 +163,8 @@ export function traceCharts(s: InjectState) {
       ];
     }
     return [
-      ...band(`${m} no-injection`, side.bands.control, '#8a94a3', '55', [3, 3]),
+      // the noise floor: grey fill, edged in the model's colour
+      ...band(`${m} no-injection`, side.bands.control, '#8a94a3', '40', { color: color, dash: [3, 3] }),
       ...band(`${m}`, side.bands.kl_aligned, color, '33'),
       { label: `${m} mean aligned`, data: side.bands.kl_aligned.map((p) => ({ x: p.step, y: p.mean })), borderColor: color, backgroundColor: color, pointRadius: 2, borderWidth: 2 },
       threshold,
