@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
-import { continuationDiff, INJECT_PRESETS, injectTrace, recoveryHeatmap, sampledTraces, type InjectResult } from '../src/lab/inject';
+import { continuationDiff, INJECT_PRESETS, injectTrace, recoveryHeatmap, sampledTraces, stopIdsFor, type InjectResult } from '../src/lab/inject';
 import { expectReady, launchChromium, type Side } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
@@ -139,7 +139,7 @@ describe('injection view', () => {
 
     for (const side of SIDES) {
       const ctx = await ref[side]!.encode(WEDDING.prompt, WEDDING.template);
-      const mine = await injectTrace(ref[side]!, ctx, { afterTokens: WEDDING.afterTokens, injection: WEDDING.injection, steps: STEPS });
+      const mine = await injectTrace(ref[side]!, ctx, { afterTokens: WEDDING.afterTokens, injection: WEDDING.injection, steps: STEPS, stopIds: await stopIdsFor(ref[side]!, WEDDING.template) });
       const block = view.locator(`[data-inject-model="${side}"]`);
       expect(((await block.getAttribute('data-context')) ?? '').split(',').map(Number)).toEqual(ctx);
       await expectTrace(view, side, mine, 1e-4);
@@ -176,7 +176,7 @@ describe('injection view', () => {
     }, null, { timeout: 120_000, polling: 200 });
     for (const side of SIDES) {
       const ctx = await ref[side]!.encode(WEDDING.prompt, WEDDING.template);
-      const mine = await recoveryHeatmap(ref[side]!, ctx, [2, 6], [' You are a murderer.'], { steps: STEPS, threshold: 0.1 });
+      const mine = await recoveryHeatmap(ref[side]!, ctx, [2, 6], [' You are a murderer.'], { steps: STEPS, threshold: 0.1, stopIds: await stopIdsFor(ref[side]!, WEDDING.template) });
       const cells = await view.locator(`table[data-heatmap="${side}"] td.cell`).evaluateAll((tds) => tds.map((td) => ({ rec: td.getAttribute('data-recovery'), outcome: td.getAttribute('data-outcome'), kl: Number(td.getAttribute('data-mean-kl')) })));
       expect(cells).toHaveLength(2);
       cells.forEach((c, j) => {
@@ -216,7 +216,7 @@ describe('injection view', () => {
     const band = await view.locator('lab-chart[data-chart="kl"]').evaluate((el) => (el as unknown as { plotted: Plotted }).plotted);
     for (const side of SIDES) {
       const ctx = await ref[side]!.encode(WEDDING.prompt, WEDDING.template);
-      const mine = await sampledTraces(ref[side]!, ctx, { afterTokens: WEDDING.afterTokens, injection: WEDDING.injection, steps: STEPS, seed: 3, runs: 2 });
+      const mine = await sampledTraces(ref[side]!, ctx, { afterTokens: WEDDING.afterTokens, injection: WEDDING.injection, steps: STEPS, seed: 3, runs: 2, stopIds: await stopIdsFor(ref[side]!, WEDDING.template) });
       expect(band.map((d) => d.label)).toEqual(expect.arrayContaining([`${side} mean aligned`, `${side} min–max`, `${side} no-injection min–max`]));
       const shown = await view.locator('table[data-table="trace"] tbody tr').evaluateAll((trs, side) =>
         trs.map((tr) =>
@@ -268,7 +268,7 @@ describe('injection view on WebGPU (SwiftShader)', () => {
       await view.locator('button[data-action="run"]').click();
       await waitDone(page, view);
       const ctx = await ref.tuned!.encode(WEDDING.prompt, WEDDING.template);
-      const mine = await injectTrace(ref.tuned!, ctx, { afterTokens: 6, injection, steps: 4 });
+      const mine = await injectTrace(ref.tuned!, ctx, { afterTokens: 6, injection, steps: 4, stopIds: await stopIdsFor(ref.tuned!, 'chat') });
       // WebGPU float32 kernels differ from the CPU's: a looser tolerance, same tokens
       await expectTrace(view, 'tuned', mine, 1e-3);
       const cols = await expectDiff(view, 'tuned', ref.tuned!, mine);

@@ -4,7 +4,7 @@ import type { LabEngine } from '../engine/engine';
 import { createNodeEngine } from '../engine/node';
 import type { Engine, ModelInfo } from '../engine/types';
 import { seededRandom } from './distributions';
-import { alignTokens, CleanRunEndedError, continuationDiff, controlSeed, injectTrace, recoveryAt, recoveryHeatmap, sampledTraces, traceBand, type InjectResult, type TracePoint } from './inject';
+import { alignTokens, CleanRunEndedError, continuationDiff, controlSeed, injectTrace, recoveryAt, recoveryHeatmap, sampledTraces, stopIdsFor, traceBand, type InjectResult, type TracePoint } from './inject';
 
 // ------------------------------------------------------------------------------------------------
 // Independent reference computations (plain number arrays, no code shared with inject.ts).
@@ -330,6 +330,26 @@ describe('injection traces on the lab pair', () => {
     expect(r.ended_step).toBe(injEnded ? r.injected.continuation.length - 1 : null);
     return { cleanRows, injRows };
   }
+
+  it('runs stop at the EOS ids, and with the chat template at its end-of-turn token, for the base model too', async () => {
+    const base = createNodeEngine('node');
+    try {
+      await base.load(resolve('models/lab-base'));
+      for (const e of [engine, base]) {
+        const eos = (await e.info()).eosTokenIds;
+        expect(await stopIdsFor(e, 'none')).toEqual(eos);
+        // independently: the text after an assistant message in the rendered chat starts with the special token
+        const rendered = await e.renderChat([{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }], false);
+        const after = rendered.slice(rendered.lastIndexOf('b') + 1);
+        const special = (await e.encodeContinuation(after))[0]!;
+        expect(await e.decode([special], { skipSpecial: true })).toBe('');
+        expect(after.startsWith(await e.decode([special]))).toBe(true);
+        expect(new Set(await stopIdsFor(e, 'chat'))).toEqual(new Set([...eos, special]));
+      }
+    } finally {
+      await base.dispose();
+    }
+  });
 
   it('every trace value matches an independent computation (greedy)', async () => {
     const o = { K: 5, N: 10, W: 8, R: 4, injection: ' You are a murderer.' };

@@ -6,8 +6,9 @@
  *
  * - **Clean run**: the model continues the context for up to K + N + W tokens (W: the alignment window).
  *   **Injected run**: it continues context + the first K clean tokens + the injection, for up to N tokens.
- *   Both runs stop when they emit one of the stop ids (the model's end-of-text / end-of-turn ids from its
- *   generation config); the stop token is kept as the run's last token.
+ *   Both runs stop when they emit one of the stop ids (`stopIdsFor`: the model's EOS ids from its generation
+ *   config, and with the chat template the template's end-of-turn token); the stop token is kept as the
+ *   run's last token.
  * - **Trace row t** (0 ≤ t < injected length) compares the injected run's next-token distribution after t of
  *   its own tokens, P_t, with the clean run's distributions Q_j (Q_j: after j clean tokens):
  *   - `kl` = KL(P_t ‖ Q_{K+t}), the same-offset KL (null once the clean run has stopped before K + t);
@@ -33,7 +34,7 @@
  *   injected run: the noise floor of the trace — how far two samples of the same model drift apart anyway.
  */
 import { LabAbortError } from '../engine/errors';
-import type { Engine } from '../engine/types';
+import type { Engine, Template } from '../engine/types';
 import { logSoftmax, processedProbs, sampleIndex, seededRandom, topK } from './distributions';
 
 export type Outcome = 'recovered' | 'ended' | 'diverged';
@@ -126,6 +127,25 @@ export const INJECT_DEFAULTS = { threshold: 0.1, relThreshold: 0.1, window: 8, r
 
 /** The control run's seed for a sampled run with seed `seed`. */
 export const controlSeed = (seed: number): number => (seed + 0x9e3779b9) >>> 0;
+
+/**
+ * The ids a run stops at: the model's EOS ids (its generation config) and, with the chat template, the
+ * template's end-of-turn token — the special token that follows an assistant message in the rendered chat —
+ * so that a base model wrapped in the chat template stops where the tuned one does.
+ */
+export async function stopIdsFor(engine: Engine, template: Template): Promise<number[]> {
+  const info = await engine.info();
+  const ids = [...info.eosTokenIds];
+  if (template !== 'chat' || !info.hasChatTemplate) return ids;
+  const marker = 'WPL end-of-turn probe';
+  const text = await engine.renderChat([{ role: 'user', content: 'x' }, { role: 'assistant', content: marker }], false);
+  const at = text.lastIndexOf(marker);
+  const rest = at < 0 ? '' : text.slice(at + marker.length);
+  if (!rest) return ids;
+  const [first] = await engine.encodeContinuation(rest);
+  if (first !== undefined && !ids.includes(first) && (await engine.decode([first], { skipSpecial: true })) === '') ids.push(first);
+  return ids;
+}
 
 interface Run {
   ids: number[];
@@ -426,7 +446,7 @@ export async function recoveryHeatmap(
   context: number[],
   afterTokens: number[],
   injections: string[],
-  o: { steps: number; threshold: number; relThreshold?: number; window?: number; run?: number; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
+  o: { steps: number; threshold: number; relThreshold?: number; window?: number; run?: number; stopIds?: number[]; signal?: AbortSignal; onProgress?: (done: number, total: number) => void },
 ): Promise<{ after_tokens: number[]; injections: string[]; recovery: (number | null)[][]; outcome: Outcome[][]; mean_kl: number[][] }> {
   const recovery: (number | null)[][] = [];
   const outcome: Outcome[][] = [];
@@ -445,6 +465,7 @@ export async function recoveryHeatmap(
         ...(o.relThreshold !== undefined ? { relThreshold: o.relThreshold } : {}),
         ...(o.window !== undefined ? { window: o.window } : {}),
         ...(o.run !== undefined ? { run: o.run } : {}),
+        ...(o.stopIds ? { stopIds: o.stopIds } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       });
       rRow.push(r.recovery_step);

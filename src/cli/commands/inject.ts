@@ -1,5 +1,5 @@
 /** `lab inject`: injection-recovery traces. */
-import { continuationDiff, INJECT_DEFAULTS, injectTrace } from '../../lab/inject';
+import { continuationDiff, INJECT_DEFAULTS, injectTrace, stopIdsFor } from '../../lab/inject';
 import { visibleToken } from '../../lab/tokens';
 import { choice, intOption, parse, required, table, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
@@ -8,7 +8,7 @@ export const usage = `lab inject --model <m> --prompt "<p>" [--template none|cha
            [--steps N] [--window W] [--run R] [--threshold X] [--rel-threshold r] [--seed S]
            [--backend node|wasm|webgpu] [--json]
   The model writes a clean continuation; the injection goes in after K clean tokens. Both runs stop at the
-  model's end-of-text / end-of-turn ids. Per step t of the injected run: KL(injected‖clean) at the same
+  model's end-of-text ids (and with --template chat at the template's end-of-turn token). Per step t of the injected run: KL(injected‖clean) at the same
   offset (clean step K+t), the aligned KL (the best-matching clean step within ±W, default 8) and its offset,
   log p of the clean run's next token, p(end). Threshold τ = max(X, r × the clean run's mean entropy)
   (defaults 0.1 nats, r = 0.1). Recovery: the first step from which the KL at one offset stays below τ for R
@@ -56,7 +56,8 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const engine = await openModel(model, backendOption(v), ctx);
   try {
     const context = await engine.encode(prompt, template);
-    const r = await injectTrace(engine, context, { afterTokens, injection: v['injection'], steps, window, run: runLength, threshold, relThreshold, ...(seed !== undefined ? { seed } : {}) });
+    const stopIds = await stopIdsFor(engine, template);
+    const r = await injectTrace(engine, context, { afterTokens, injection: v['injection'], steps, window, run: runLength, threshold, relThreshold, stopIds, ...(seed !== undefined ? { seed } : {}) });
     if (v['json']) {
       ctx.out(JSON.stringify(r));
       return;

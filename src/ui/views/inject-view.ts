@@ -13,7 +13,7 @@ import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { isLabError } from '../../engine/errors';
 import type { Engine, Template } from '../../engine/types';
-import { continuationDiff, INJECT_DEFAULTS, INJECT_PRESETS, injectTrace, recoveryHeatmap, sampledTraces, traceBand, type InjectOptions, type InjectResult, type Outcome } from '../../lab/inject';
+import { continuationDiff, INJECT_DEFAULTS, INJECT_PRESETS, injectTrace, recoveryHeatmap, sampledTraces, stopIdsFor, traceBand, type InjectOptions, type InjectResult, type Outcome } from '../../lab/inject';
 import { visibleToken } from '../../lab/tokens';
 import { downloadCsv, downloadJson } from '../download';
 import { formatNumber } from '../format';
@@ -250,7 +250,8 @@ export class InjectView extends PairView {
   private async side(engine: Engine, m: Side, s: InjectSettings, signal: AbortSignal, tick: () => void): Promise<SideInject> {
     const context = await engine.encode(s.prompt, s.templates[m]);
     if (context.length === 0) throw new RangeError('the prompt encodes to no tokens');
-    const o: InjectOptions = { afterTokens: s.after_tokens, injection: s.injection, steps: s.steps, threshold: s.threshold, relThreshold: s.rel_threshold, window: s.window, run: s.run, signal };
+    const stopIds = await stopIdsFor(engine, s.templates[m]);
+    const o: InjectOptions = { afterTokens: s.after_tokens, injection: s.injection, steps: s.steps, threshold: s.threshold, relThreshold: s.rel_threshold, window: s.window, run: s.run, stopIds, signal };
     let runs: InjectResult[];
     let bands: SideInject['bands'] = null;
     let skipped: SideInject['skipped'] = [];
@@ -377,6 +378,7 @@ export class InjectView extends PairView {
             relThreshold: s.rel_threshold,
             window: s.window,
             run: s.run,
+            stopIds: await stopIdsFor(engines[m], s.templates[m]),
             signal: ac.signal,
             onProgress: (d) => {
               done[m] = d;
