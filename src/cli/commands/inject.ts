@@ -77,7 +77,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     ctx.out(table(diff, ['r', 'l', 'l']));
     const t = r.threshold;
     ctx.out(`threshold τ = max(${t.nats}, ${t.relative} × mean entropy ${t.mean_entropy.toFixed(4)}) = ${t.effective.toFixed(4)} nats; window ±${r.window}; run ${r.run}`);
-    ctx.out(`outcome: ${r.outcome}${r.recovery_step !== null ? ` at step ${r.recovery_step}, offset ${r.recovery_offset}` : ''}${r.ended_step !== null ? `; the injected run ended at step ${r.ended_step} (p(end) ${r.trace[r.ended_step]!.p_end.toFixed(4)})` : ''}${r.clean_ended_step !== null ? `; the clean run ended at its token ${r.clean_ended_step}` : ''}`);
+    ctx.out(`outcome: ${r.outcome}${r.recovery_step !== null ? ` at step ${r.recovery_step}, offset ${r.recovery_offset}` : ''}${r.ended_step !== null ? `; the injected run ended at step ${r.ended_step} (p(end) ${r.trace[r.ended_step]!.p_end.toFixed(4)})` : ''}${r.clean_ended_step !== null ? `; the clean run ended at its token ${r.clean_ended_step + 1}` : ''}`);
     if (r.control) ctx.out(`no-injection control (seed ${r.control.seed}): ${r.control.outcome}${r.control.recovery_step !== null ? ` at step ${r.control.recovery_step}` : ''}`);
   } finally {
     await engine.dispose();
