@@ -215,4 +215,38 @@ describe('answers view', () => {
       await context.close();
     }
   });
+
+  it('on WebGPU (SwiftShader), candidates no model would write get the low-mass warning', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      const q = new URLSearchParams({ backend: 'webgpu', view: 'answers', 'answers.prompt': 'Pick one.', 'answers.choices': 'Zqxv\nVqzx', 'answers.prefix': ' ' });
+      await page.goto(`${server.origin}/?${q}`);
+      const view = page.locator('answers-view');
+      await page.locator('answers-view #run:not([disabled])').waitFor({ timeout: 200_000 });
+      await page.locator('answers-view #run').click();
+      await page.waitForFunction(
+        () => {
+          const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view');
+          return el?.getAttribute('data-runs') === '1' || el?.getAttribute('data-view-state') === 'error';
+        },
+        null,
+        { timeout: 200_000, polling: 100 },
+      );
+      expect(await view.getAttribute('data-view-state')).toBe('done');
+      for (const side of SIDES) {
+        const e = engines[side]!;
+        const ref = answersAt(await scoreAnswers(e, await e.encode('Pick one.', side === 'base' ? 'none' : 'chat'), ['Zqxv', 'Vqzx'], { prefix: ' ' }));
+        expect(ref.mass).toBeLessThan(0.5);
+        const item = page.locator(`answers-view [data-low-mass="${side}"]`);
+        expect(await item.count()).toBe(1);
+        expect(Math.abs(Number(await item.getAttribute('data-value')) - ref.mass)).toBeLessThan(1e-3 * ref.mass + 1e-9);
+      }
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });

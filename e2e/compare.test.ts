@@ -226,4 +226,28 @@ describe('compare view', () => {
       await context.close();
     }
   });
+
+  it('on WebGPU (SwiftShader), a short typed response shows the noise floor and the on-policy branching factors', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      const q = new URLSearchParams({ backend: 'webgpu', view: 'compare', 'compare.prompt': 'Are bugs real?', 'compare.source': 'typed', 'compare.response': ' Yes.', 'compare.samples': '2', 'compare.max': '4' });
+      await page.goto(`${server.origin}/?${q}`);
+      await page.locator('compare-view #run:not([disabled])').waitFor({ timeout: 200_000 });
+      await runAndWait(page, '#run');
+      const controls = await neutralControls(base, tuned);
+      for (const key of ['shifted_on_neutral_text', 'mean_kl_on_neutral_text'] as const) {
+        const shown = Number(await page.locator(`compare-view [data-control="${key}"]`).getAttribute('data-value'));
+        expect(Math.abs(shown - controls[key]), key).toBeLessThan(1e-3);
+      }
+      const bf = page.locator('compare-view [data-summary="bf_on_policy"]');
+      for (const side of ['base', 'tuned'] as const) expect(Number(await bf.getAttribute(`data-${side}`))).toBeGreaterThanOrEqual(1);
+      expect(Number(await page.locator('compare-view [data-summary="bf_nudged_base"]').getAttribute('data-value'))).toBeGreaterThanOrEqual(1);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
 });
