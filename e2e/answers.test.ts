@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
-import { ANSWER_PRESETS, answersAt, normalizedStats, parseChoices, scoreAnswers, type AnswerScores } from '../src/lab/answers';
+import { ANSWER_PRESETS, answersAt, findFrame, freeAnswers, normalizedStats, parseChoices, scoreAnswers, type AnswerScores } from '../src/lab/answers';
 import { launchChromium } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
@@ -109,16 +109,36 @@ describe('answers view', () => {
       console.log(`d6 scored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       expect(await view.getAttribute('data-view-state')).toBe('done');
 
-      // The reference: the same inputs in this process (base reads the prompt plain, tuned in its chat template).
+      // The reference: the same inputs in this process (base reads the prompt plain, tuned in its chat template),
+      // each model's frame as the preset says: typed, or its own opener found greedily (found here again).
       const d6 = ANSWER_PRESETS.find((p) => p.id === 'd6')!;
       const choices = parseChoices(d6.choices);
       const templates = { base: 'none', tuned: 'chat' } as const;
       const scores = {} as Record<Side, AnswerScores>;
       for (const side of SIDES) {
         const e = engines[side]!;
-        scores[side] = await scoreAnswers(e, await e.encode(d6.prompt, templates[side]), choices, { prefix: d6.prefix, suffix: d6.suffix });
+        const ctx = await e.encode(d6.prompt, templates[side]);
+        const frame = d6.frames[side] === 'auto' ? (await findFrame(e, ctx, choices, { prefix: d6.prefix, suffix: d6.suffix })).frame : await e.encodeContinuation(d6.frames[side]);
+        const shownIds = ((await page.locator(`answers-view [data-frame-side="${side}"]`).getAttribute('data-frame-ids')) ?? '').split(',').filter(Boolean).map(Number);
+        expect(shownIds, `${side} frame`).toEqual(frame);
+        scores[side] = await scoreAnswers(e, ctx, choices, { prefix: d6.prefix, suffix: d6.suffix, frame });
       }
       await expectMatches(page, scores, 1);
+      // Below 50% covered mass a model gets a clear warning; at or above, none.
+      for (const side of SIDES) {
+        const mass = answersAt(scores[side], 1).mass;
+        expect(await page.locator(`answers-view [data-low-mass="${side}"]`).count(), `${side} low-mass warning at mass ${mass}`).toBe(mass < 0.5 ? 1 : 0);
+      }
+      // The published rows sit beside the lab models' raw probabilities of the same answers.
+      const published = await page.locator('answers-view #published tr[data-published-row]').evaluateAll((trs) =>
+        trs.map((tr) => ({ model: tr.getAttribute('data-published-row'), lab: Number(tr.querySelector('[data-lab-prob]')?.getAttribute('data-lab-prob')) })),
+      );
+      expect(published.map((r) => r.model)).toEqual(d6.published!.rows.map((r) => r.model));
+      d6.published!.rows.forEach((row, i) => {
+        const side: Side = row.model === 'davinci' ? 'base' : 'tuned';
+        const want = answersAt(scores[side], 1).choices.find((c) => c.text === row.answer)!.prob;
+        expect(Math.abs(published[i]!.lab - want)).toBeLessThan(TOL);
+      });
 
       // The slider re-tempers exactly, with no new scoring run.
       for (const t of [0.5, 2.25]) {
@@ -160,6 +180,70 @@ describe('answers view', () => {
       await waitRuns(3);
       expect(await view.getAttribute('data-view-state')).toBe('done');
       expect(await page.locator('answers-view #warnings').count()).toBe(0);
+
+      // Candidates no model would write: the low-mass warning names each model and its covered mass.
+      await page.locator('answers-view #choices').fill('Zqxv\nVqzx');
+      await page.locator('answers-view #run').click();
+      await waitRuns(4);
+      for (const side of SIDES) {
+        const item = page.locator(`answers-view [data-low-mass="${side}"]`);
+        expect(await item.count()).toBe(1);
+        expect(Math.abs(Number(await item.getAttribute('data-value')) - (await readStat(page, 'mass', side)))).toBeLessThan(1e-12);
+      }
+      expect(await page.locator('answers-view #low-mass').innerText()).toMatch(/Low mass/);
+      await page.locator('answers-view #low-mass').screenshot({ path: join(artifacts, 'answers-low-mass.png') });
+
+      // Free answers: N samples per model, classified; the counts equal freeAnswers() here (same seed, T = 1).
+      await page.locator('answers-view #choices').fill('1..100');
+      await page.locator('answers-view #run').click();
+      await waitRuns(5);
+      await page.locator('answers-view #free-n').fill('4');
+      await page.locator('answers-view #free-n').dispatchEvent('change');
+      await page.locator('answers-view #free-run').click();
+      await page.locator('answers-view #free-table').waitFor({ timeout: 120_000 });
+      for (const side of SIDES) {
+        const e = engines[side]!;
+        const mine = await freeAnswers(e, await e.encode(d6.prompt, templates[side]), parseChoices('1..100'), { samples: 4, maxTokens: 24, seed: 0, temperature: 1, regex: /(\d+)/u });
+        const other = Number(await page.locator('answers-view #free-table tr[data-free-other]').getAttribute(`data-${side}`));
+        expect(other, `${side} other`).toBe(mine.other);
+        for (const c of mine.counts.filter((x) => x.count > 0)) {
+          expect(Number(await page.locator(`answers-view #free-table tr[data-free="${c.text}"]`).getAttribute(`data-${side}`))).toBe(c.count);
+        }
+      }
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('on WebGPU (SwiftShader), candidates no model would write get the low-mass warning', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      const q = new URLSearchParams({ backend: 'webgpu', view: 'answers', 'answers.prompt': 'Pick one.', 'answers.choices': 'Zqxv\nVqzx', 'answers.prefix': ' ' });
+      await page.goto(`${server.origin}/?${q}`);
+      const view = page.locator('answers-view');
+      await page.locator('answers-view #run:not([disabled])').waitFor({ timeout: 200_000 });
+      await page.locator('answers-view #run').click();
+      await page.waitForFunction(
+        () => {
+          const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view');
+          return el?.getAttribute('data-runs') === '1' || el?.getAttribute('data-view-state') === 'error';
+        },
+        null,
+        { timeout: 200_000, polling: 100 },
+      );
+      expect(await view.getAttribute('data-view-state')).toBe('done');
+      for (const side of SIDES) {
+        const e = engines[side]!;
+        const ref = answersAt(await scoreAnswers(e, await e.encode('Pick one.', side === 'base' ? 'none' : 'chat'), ['Zqxv', 'Vqzx'], { prefix: ' ' }));
+        expect(ref.mass).toBeLessThan(0.5);
+        const item = page.locator(`answers-view [data-low-mass="${side}"]`);
+        expect(await item.count()).toBe(1);
+        expect(Math.abs(Number(await item.getAttribute('data-value')) - ref.mass)).toBeLessThan(1e-3 * ref.mass + 1e-9);
+      }
       expect(pageErrors).toEqual([]);
     } finally {
       await context.close();

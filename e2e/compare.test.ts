@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
-import { compare, type CompareResult } from '../src/lab/compare';
+import { compare, neutralControls, type CompareResult } from '../src/lab/compare';
 import { visibleToken } from '../src/lab/tokens';
 import { launchChromium } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
@@ -122,7 +122,7 @@ describe('compare view', () => {
       expect(ids.length).toBeGreaterThan(0);
 
       // The reference: the same computation in this process, on the response the page scored.
-      const ref: CompareResult = await compare({ base, tuned, prompt: 'Are bugs real?', responseIds: ids, baseTemplate: 'urial', tunedTemplate: 'chat' });
+      const ref: CompareResult = await compare({ base, tuned, prompt: 'Are bugs real?', responseIds: ids, baseTemplate: 'urial', tunedTemplate: 'chat', samples: 0 });
       expect(json.contexts).toEqual(ref.contexts);
       // The context texts are shown exactly (the attribute holds the raw text).
       const ctxTexts = await page.locator('compare-view pre.ctx').evaluateAll((els) => els.map((e) => e.getAttribute('data-context-text')));
@@ -164,14 +164,35 @@ describe('compare view', () => {
       // Class counts: the strip, the table and the summary agree.
       const strip = await page.locator('compare-view .strip .tok').evaluateAll((els) => els.map((e) => e.getAttribute('data-class')));
       expect(strip).toEqual(shown.map((s) => s.class));
-      const n = strip.length;
+      // The tuned end-of-turn token is shown but not classed: the classes count the other tokens only.
+      const countedFlags = await page.locator('compare-view .strip .tok').evaluateAll((els) => els.map((e) => e.getAttribute('data-counted') === '1'));
+      const eos = new Set((await tuned.info()).eosTokenIds);
+      expect(countedFlags).toEqual(ids.map((id) => !eos.has(id)));
+      const classed = strip.filter((_, i) => countedFlags[i]);
+      const n = classed.length;
       for (const c of ['unshifted', 'marginal', 'shifted'] as const) {
-        const fromStrip = strip.filter((x) => x === c).length;
+        const fromStrip = classed.filter((x) => x === c).length;
         const summaryValue = Number(await page.locator(`compare-view [data-summary="${c}"]`).getAttribute('data-value'));
         expect(summaryValue * n).toBeCloseTo(fromStrip, 9);
       }
       const shiftedTotal = await page.locator('compare-view #shifted tbody tr').evaluateAll((trs) => trs.reduce((s, tr) => s + Number(tr.getAttribute('data-count')), 0));
-      expect(shiftedTotal).toBe(strip.filter((x) => x === 'shifted').length);
+      expect(shiftedTotal).toBe(classed.filter((x) => x === 'shifted').length);
+
+      // The controls (noise floor on held-out human text) sit beside the tuned answer's figures, and equal
+      // neutralControls() here; the on-policy branching factors equal the ones from the page's own samples.
+      const controls = await neutralControls(base, tuned);
+      for (const key of ['unshifted_on_neutral_text', 'marginal_on_neutral_text', 'shifted_on_neutral_text', 'mean_kl_on_neutral_text'] as const) {
+        const shownControl = Number(await page.locator(`compare-view [data-control="${key}"]`).getAttribute('data-value'));
+        expect(Math.abs(shownControl - controls[key]), key).toBeLessThan(TOL);
+        expect(Math.abs(json.summary.controls[key] - controls[key]), `json ${key}`).toBeLessThan(TOL);
+      }
+      const bfShown = page.locator('compare-view [data-summary="bf_on_policy"]');
+      const bfBase = Number(await bfShown.getAttribute('data-base'));
+      const bfTuned = Number(await bfShown.getAttribute('data-tuned'));
+      const onPolicy = await compare({ base, tuned, prompt: 'Are bugs real?', responseIds: ids, baseTemplate: 'urial', tunedTemplate: 'chat', samples: 16, seed: 0, maxTokens: Number(await page.locator('compare-view #max-tokens').inputValue()) });
+      expect(Math.abs(bfBase - onPolicy.summary.bf_on_policy_base!) / onPolicy.summary.bf_on_policy_base!).toBeLessThan(1e-3);
+      expect(Math.abs(bfTuned - onPolicy.summary.bf_on_policy_tuned!) / onPolicy.summary.bf_on_policy_tuned!).toBeLessThan(1e-3);
+      expect(Math.abs(json.summary.bf_nudged_base! - onPolicy.summary.bf_nudged_base!) / onPolicy.summary.bf_nudged_base!).toBeLessThan(1e-3);
 
       // Focusing a token shows both models' top 5 there.
       const k = Math.min(1, n - 1);
@@ -201,6 +222,30 @@ describe('compare view', () => {
       expect(pageErrors).toEqual([]);
       // The typed response survives in the URL, so a link reopens the experiment.
       expect(new URL(page.url()).searchParams.get('compare.response')).toBe(hostile);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('on WebGPU (SwiftShader), a short typed response shows the noise floor and the on-policy branching factors', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      const q = new URLSearchParams({ backend: 'webgpu', view: 'compare', 'compare.prompt': 'Are bugs real?', 'compare.source': 'typed', 'compare.response': ' Yes.', 'compare.samples': '2', 'compare.max': '4' });
+      await page.goto(`${server.origin}/?${q}`);
+      await page.locator('compare-view #run:not([disabled])').waitFor({ timeout: 200_000 });
+      await runAndWait(page, '#run');
+      const controls = await neutralControls(base, tuned);
+      for (const key of ['shifted_on_neutral_text', 'mean_kl_on_neutral_text'] as const) {
+        const shown = Number(await page.locator(`compare-view [data-control="${key}"]`).getAttribute('data-value'));
+        expect(Math.abs(shown - controls[key]), key).toBeLessThan(1e-3);
+      }
+      const bf = page.locator('compare-view [data-summary="bf_on_policy"]');
+      for (const side of ['base', 'tuned'] as const) expect(Number(await bf.getAttribute(`data-${side}`))).toBeGreaterThanOrEqual(1);
+      expect(Number(await page.locator('compare-view [data-summary="bf_nudged_base"]').getAttribute('data-value'))).toBeGreaterThanOrEqual(1);
+      expect(pageErrors).toEqual([]);
     } finally {
       await context.close();
     }

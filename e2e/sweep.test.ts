@@ -153,18 +153,11 @@ describe('temperature sweep view', () => {
         });
       }
 
-      // "How hot must the tuned model run?"
+      // "How hot must the tuned model run?" At the first position (a side note) here; over the answers' positions below.
       const answer = view.locator('[data-match-temperature]');
-      const target = Number(await answer.getAttribute('data-match-target'));
-      expect(Math.abs(target - entropy64(firstLogits.base, 1))).toBeLessThan(1e-4);
-      const matchT = await answer.getAttribute('data-match-temperature');
-      if (matchT === 'none') {
-        const lo = entropy64(firstLogits.tuned, 0.1);
-        const hi = entropy64(firstLogits.tuned, 2);
-        expect(target < lo - 1e-4 || target > hi + 1e-4).toBe(true);
-      } else {
-        expect(Math.abs(entropy64(firstLogits.tuned, Number(matchT)) - target)).toBeLessThan(1e-3);
-      }
+      const firstTarget = Number(await answer.locator('[data-match-first-target]').getAttribute('data-match-first-target'));
+      expect(Math.abs(firstTarget - entropy64(firstLogits.base, 1))).toBeLessThan(1e-4);
+      expect(await plotted(page, 'entropy-own')).toHaveLength(3);
 
       // The export: the CLI's shape per model; samples equal sampleBatch here with the same seed.
       const [download] = await Promise.all([page.waitForEvent('download'), view.locator('button[data-action="export-json"]').click()]);
@@ -189,6 +182,30 @@ describe('temperature sweep view', () => {
           // Every completion lands in exactly one answer.
           expect(run.histogram.reduce((s: number, h: { count: number }) => s + h.count, 0)).toBe(N);
         }
+      }
+
+      // The matching temperature over the answers' positions: each model's own N answers at T = 1 (the same
+      // samples as sampleBatch here), every position's entropy from a teacher-forced pass, averaged.
+      const ownRows = {} as Record<Side, Float32Array[]>;
+      for (const side of SIDES) {
+        const own = await sampleBatch(ref[side]!, json[side].context, 1, -2, { samples: N, maxTokens: MAX, seed: SEED });
+        expect(json[side].own_answers.samples).toEqual(own.samples);
+        ownRows[side] = [];
+        for (const ids of own.samples) {
+          const { data, dims } = await ref[side]!.score([...json[side].context, ...ids]);
+          const V = dims[1]!;
+          ids.forEach((_: number, k: number) => ownRows[side].push(data.slice((json[side].context.length - 1 + k) * V, (json[side].context.length + k) * V)));
+        }
+      }
+      const meanH = (rows: Float32Array[], t: number) => rows.reduce((a, r) => a + entropy64(r, t), 0) / rows.length;
+      const target = Number(await answer.getAttribute('data-match-target'));
+      expect(Math.abs(target - meanH(ownRows.base, 1))).toBeLessThan(1e-4);
+      expect(json.match.positions).toEqual({ base: ownRows.base.length, tuned: ownRows.tuned.length });
+      const matchT = await answer.getAttribute('data-match-temperature');
+      if (matchT === 'none') {
+        expect(target < meanH(ownRows.tuned, 0.1) - 1e-4 || target > meanH(ownRows.tuned, 2) + 1e-4).toBe(true);
+      } else {
+        expect(Math.abs(meanH(ownRows.tuned, Number(matchT)) - target)).toBeLessThan(1e-3);
       }
 
       // Samples are shown as text (expandable).

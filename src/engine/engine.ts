@@ -444,7 +444,11 @@ export class LabEngine implements Engine {
       if (r.block) mask.set(r.block.masks[r.row]!);
       return mask;
     });
-    const cpuBlocks = await Promise.all(rows.map((r) => (r.block ? this.cpuOf(r.block) : null)));
+    // One block at a time: rows that share a block (forks of one sequence) must not download the same GPU
+    // tensor concurrently (onnxruntime-web rejects a second getData while one is in flight); the first
+    // download is kept on the block and the other rows reuse it.
+    const cpuBlocks: (Map<string, KvArray> | null)[] = [];
+    for (const r of rows) cpuBlocks.push(r.block ? await this.cpuOf(r.block) : null);
     const tensors = new Map<string, Tensor>();
     for (const name of m.pastNames) {
       const dst = m.kvType === 'float16' ? new Uint16Array(B * H * P * D) : new Float32Array(B * H * P * D);

@@ -10,9 +10,14 @@
  */
 import { LabAbortError } from '../engine/errors';
 import type { Engine } from '../engine/types';
-import { logSoftmax } from './distributions';
+import { logSoftmax, row } from './distributions';
+import { generate } from './generate';
+import { sampleBatch } from './sweep';
 
 export interface AnswerOptions {
+  /** The model's own words in its turn before the answer (e.g. a tuned model's "Sure! How about"), as
+   *  token ids appended to the context: the candidates are scored where the model puts its probability. */
+  frame?: number[];
   /** Text put before every candidate (e.g. " " for a space-separated answer). */
   prefix?: string;
   /** Text put after every candidate (e.g. "." or "\n" to make candidates mutually exclusive). */
@@ -29,7 +34,13 @@ export interface ScoredChoice {
   ids: number[];
   /** Natural log-probability of the continuation given the context, at temperature 1. */
   logp: number;
+  /** Raw probability of the continuation (what published next-token figures report). */
   prob: number;
+  /** The probability of this candidate's path that does not go on into a longer candidate's path (prob
+   *  minus its direct extensions in the set; equal to prob when no candidate's tokens start with its). */
+  prob_exclusive: number;
+  /** Its share of the candidate set: prob_exclusive renormalised over the set (the shares sum to 1). */
+  share: number;
   /** Per-token log-probabilities. */
   tokenLogps: number[];
 }
@@ -47,18 +58,29 @@ export interface NormalizedStats {
 
 export interface AnswersResult {
   context: number[];
+  /** Frame token ids scored after the context, before every candidate (empty: none). */
+  frame: number[];
   temperature: number;
   choices: ScoredChoice[];
-  /** Total probability the candidate set covers. */
+  /** Total probability the candidate set covers: the probability of the union of the candidates' paths
+   *  (the sum of prob_exclusive, so a candidate that starts another is not counted twice). */
   mass: number;
   normalized: NormalizedStats;
-  /** Human-readable notes on prefix ambiguity (empty when candidates are mutually exclusive). */
+  /** Human-readable notes: prefix ambiguity, and a low-mass warning when the set covers < 50%. */
   warnings: string[];
+}
+
+/** Below this covered mass the shares describe a path the model rarely takes: a warning is given. */
+export const LOW_MASS = 0.5;
+
+export function lowMassWarning(mass: number): string {
+  return `Low mass: the candidates cover only ${(mass * 100).toPrecision(3)}% of the model's probability (below ${LOW_MASS * 100}%). Most of its probability goes to other continuations, so the shares describe a path it rarely takes. Give a frame (the model's own words before the answer) or widen the candidate set.`;
 }
 
 /** Logits rows kept for exact re-tempering: `rows[k]` is the distribution of candidate token k. */
 export interface AnswerScores {
   context: number[];
+  frame: number[];
   texts: string[];
   ids: number[][];
   /** rows[c][k]: raw logits before token k of candidate c (shared rows are the same object). */
@@ -100,7 +122,7 @@ export function ambiguityWarnings(texts: string[], ids: number[][]): string[] {
     const covered = ids.map((other, j) => (j !== i && isPrefix(ids[i]!, other) ? texts[j]! : null)).filter((x): x is string => x !== null);
     if (covered.length) {
       const shown = covered.slice(0, 3).map((t) => `"${t}"`).join(', ');
-      out.push(`"${texts[i]}" is also the start of ${shown}${covered.length > 3 ? ` and ${covered.length - 3} more` : ''}: its probability includes theirs. Add a terminating suffix (e.g. "." or a newline) to make the candidates mutually exclusive.`);
+      out.push(`"${texts[i]}" is also the start of ${shown}${covered.length > 3 ? ` and ${covered.length - 3} more` : ''}: its raw probability includes theirs (its share, and the mass, count only the paths that do not go on into them). A terminating suffix (e.g. "." or a newline) makes the candidates mutually exclusive.`);
     }
   }
   return out;
@@ -119,7 +141,8 @@ export async function scoreAnswers(engine: Engine, context: number[], choices: s
     if (t.length === 0) throw new RangeError(`candidate "${c}" encodes to no tokens`);
     ids.push(t);
   }
-  const { seq: root, logits: first } = await engine.createSequence(context);
+  const frame = options.frame ?? [];
+  const { seq: root, logits: first } = await engine.createSequence([...context, ...frame]);
   const V = first.dims[1]!;
   const firstRow = first.data;
   const rows: Float32Array[][] = ids.map(() => [firstRow]);
@@ -145,7 +168,23 @@ export async function scoreAnswers(engine: Engine, context: number[], choices: s
   } finally {
     await engine.release(root);
   }
-  return { context, texts: choices, ids, rows, warnings: ambiguityWarnings(choices, ids) };
+  return { context, frame, texts: choices, ids, rows, warnings: ambiguityWarnings(choices, ids) };
+}
+
+/**
+ * Log-probabilities of the candidates as exclusive events: a candidate's path minus the paths of its direct
+ * extensions in the set (candidates whose tokens start with its tokens, with no candidate in between).
+ * Sibling extensions diverge, so they are disjoint and their probabilities add; the results sum to the
+ * probability of the union of all candidates' paths. Computed in log space (tiny probabilities survive).
+ */
+export function exclusiveLogps(ids: number[][], logps: number[]): number[] {
+  return ids.map((c, i) => {
+    const ext = ids.map((d, j) => (j !== i && isPrefix(c, d) ? j : -1)).filter((j) => j >= 0);
+    const direct = ext.filter((j) => !ext.some((k) => k !== j && isPrefix(ids[k]!, ids[j]!)));
+    if (direct.length === 0) return logps[i]!;
+    const ratio = direct.reduce((s, j) => s + Math.exp(logps[j]! - logps[i]!), 0);
+    return ratio >= 1 ? -Infinity : logps[i]! + Math.log1p(-ratio);
+  });
 }
 
 /** The answer distribution at a temperature, exactly, from the kept logits rows. */
@@ -159,14 +198,18 @@ export function answersAt(scores: AnswerScores, temperature = 1): AnswersResult 
     }
     return v;
   };
-  const choices: ScoredChoice[] = scores.texts.map((text, c) => {
+  const raw = scores.texts.map((text, c) => {
     const ids = scores.ids[c]!;
     const tokenLogps = ids.map((id, k) => lsm(scores.rows[c]![k]!)[id]!);
     const logp = tokenLogps.reduce((a, b) => a + b, 0);
     return { text, ids, logp, prob: Math.exp(logp), tokenLogps };
   });
-  const mass = choices.reduce((s, c) => s + c.prob, 0);
-  return { context: scores.context, temperature, choices, mass, normalized: normalizedStats(choices), warnings: scores.warnings };
+  const exclusive = exclusiveLogps(raw.map((c) => c.ids), raw.map((c) => c.logp));
+  const shares = normalizedShares(exclusive.map((logp) => ({ logp })));
+  const choices: ScoredChoice[] = raw.map((c, i) => ({ text: c.text, ids: c.ids, logp: c.logp, prob: c.prob, prob_exclusive: Math.exp(exclusive[i]!), share: shares[i]!, tokenLogps: c.tokenLogps }));
+  const mass = choices.reduce((s, c) => s + c.prob_exclusive, 0);
+  const warnings = mass < LOW_MASS ? [lowMassWarning(mass), ...scores.warnings] : scores.warnings.slice();
+  return { context: scores.context, frame: scores.frame, temperature, choices, mass, normalized: normalizedStats(raw.map((c, i) => ({ text: c.text, logp: exclusive[i]! }))), warnings };
 }
 
 /** Entropy, KL to uniform, χ² per sample and top-1 of the distribution renormalised over the set. */
@@ -200,21 +243,171 @@ export function normalizedShares(choices: { logp: number }[]): number[] {
   return w.map((x) => x / z);
 }
 
+/** One published figure: a model's arg-max answer and its RAW next-token probability. */
+export interface PublishedRow {
+  model: 'davinci' | 'text-davinci-002';
+  answer: string;
+  /** Raw probability (not renormalised over the valid answers), as a fraction. */
+  prob: number;
+}
+
+export interface PublishedFigures {
+  /** The prompt's name in the source's table. */
+  prompt: string;
+  rows: PublishedRow[];
+  /** What a true random generator would put on each answer. */
+  uniform: number;
+}
+
+/** Janus, "How good is GPT-3 at generating random numbers, before and after RLHF?" (generative.ink,
+ *  2022; the data behind "Mysteries of mode collapse"). Raw arg-max probabilities, not renormalised. */
+export const PUBLISHED_SOURCE = { title: 'Janus (2022), GPT-3 random numbers before and after RLHF', url: 'https://generative.ink/experiments/random-numbers/' };
+
 export interface AnswerPreset {
   id: string;
   label: string;
   prompt: string;
   choices: string;
+  /** Before every candidate; with a frame, usually the space between the frame's last word and the answer. */
   prefix: string;
   suffix: string;
-  /** Published figures for context (Janus, "Mysteries of mode collapse", 2022). */
-  published?: string;
+  /** Per model, the words before the answer: "auto" finds the model's own opener greedily (findFrame),
+   *  any other text is used as typed, "" scores the candidates right after the context. */
+  frames: { base: string; tuned: string };
+  /** Published figures for context (raw probabilities). */
+  published?: PublishedFigures;
+  /** Why a preset may still cover < 50% of a model's mass, when it is known. */
+  note?: string;
 }
 
+const RANGE_1_100 = '1..100';
+
+/** A typed frame for a base model trained on prose (Brown): it writes numbers after labels such as "No."
+ *  (number), rarely right after a question; the frame puts the candidates where it writes numbers. */
+export const BASE_NUMBER_FRAME = ' No.';
+
 export const ANSWER_PRESETS: AnswerPreset[] = [
-  { id: 'random-integer', label: 'Tell me a random integer', prompt: 'Tell me a random integer between 1 and 100.', choices: '1..100', prefix: '', suffix: '', published: undefined },
-  { id: 'think-number', label: 'Think of a number', prompt: 'Think of a number between 1 and 100.', choices: '1..100', prefix: '', suffix: '', published: 'text-davinci-002 put 66.14% on "42".' },
-  { id: 'd6', label: 'Simulate a d6', prompt: 'Simulate a six-sided die roll. The result is:', choices: '1..6', prefix: ' ', suffix: '', published: 'text-davinci-002 put 73.19% on "6"; base davinci 10.82% on its favourite, "3".' },
-  { id: 'd100', label: 'Simulate a d100', prompt: 'Roll a 100-sided die. The result is:', choices: '1..100', prefix: ' ', suffix: '', published: undefined },
-  { id: 'bugs', label: 'Are bugs real?', prompt: 'Are bugs real?', choices: 'Yes\nNo\nIt depends', prefix: '', suffix: '', published: 'text-davinci-002 prevaricates ("it depends on how you define real"); davinci mostly answers.' },
+  {
+    id: 'random-integer',
+    label: 'Tell me a random integer',
+    prompt: 'Tell me a random integer between 1 and 100.',
+    choices: RANGE_1_100,
+    prefix: ' ',
+    suffix: '',
+    frames: { base: BASE_NUMBER_FRAME, tuned: 'auto' },
+    published: { prompt: 'Tell me a random integer', rows: [{ model: 'davinci', answer: '42', prob: 0.0399 }, { model: 'text-davinci-002', answer: '97', prob: 0.209 }], uniform: 0.01 },
+  },
+  {
+    id: 'think-number',
+    label: 'Think of a number',
+    prompt: 'Think of a number between 1 and 100.',
+    choices: RANGE_1_100,
+    prefix: ' ',
+    suffix: '',
+    frames: { base: BASE_NUMBER_FRAME, tuned: 'auto' },
+    published: { prompt: 'Think of a number (OAI assistant)', rows: [{ model: 'davinci', answer: '42', prob: 0.0918 }, { model: 'text-davinci-002', answer: '42', prob: 0.6614 }], uniform: 0.01 },
+  },
+  {
+    id: 'd6',
+    label: 'Simulate a d6',
+    prompt: 'Simulate a six-sided die roll. The result is:',
+    choices: '1..6',
+    prefix: ' ',
+    suffix: '',
+    frames: { base: BASE_NUMBER_FRAME, tuned: 'auto' },
+    published: { prompt: 'Simulate d6', rows: [{ model: 'davinci', answer: '3', prob: 0.1082 }, { model: 'text-davinci-002', answer: '6', prob: 0.7319 }], uniform: 1 / 6 },
+  },
+  {
+    id: 'd100',
+    label: 'Simulate a d100',
+    prompt: 'Roll a 100-sided die. The result is:',
+    choices: RANGE_1_100,
+    prefix: ' ',
+    suffix: '',
+    frames: { base: BASE_NUMBER_FRAME, tuned: 'auto' },
+    published: { prompt: 'Simulate d100', rows: [{ model: 'davinci', answer: '1', prob: 0.0438 }, { model: 'text-davinci-002', answer: '100', prob: 0.1056 }], uniform: 0.01 },
+  },
+  { id: 'bugs', label: 'Are bugs real?', prompt: 'Are bugs real?', choices: 'Yes\nNo\nIt depends', prefix: '', suffix: '', frames: { base: '', tuned: '' }, note: 'An open question: no fixed answer set covers most of either model\'s mass. Use the free-answer mode.' },
 ];
+
+/**
+ * The model's own opener, found greedily: its greedy continuation after the context, cut at the token
+ * boundary where the candidates' first tokens (prefix + candidate + suffix, tokenized on its own) get the
+ * most probability. Cut 0 is no frame. One generation and one teacher-forced pass.
+ */
+export async function findFrame(
+  engine: Engine,
+  context: number[],
+  choices: string[],
+  options: { prefix?: string; suffix?: string; maxTokens?: number; signal?: AbortSignal } = {},
+): Promise<{ frame: number[]; text: string; firstTokenMass: number; greedy: number[] }> {
+  const prefix = options.prefix ?? '';
+  const suffix = options.suffix ?? '';
+  const firsts = new Set<number>();
+  for (const c of choices) {
+    const t = await engine.encodeContinuation(prefix + c + suffix);
+    if (t.length) firsts.add(t[0]!);
+  }
+  const eos = new Set((await engine.info()).eosTokenIds);
+  const g = await generate(engine, context, { maxTokens: options.maxTokens ?? 24, ...(options.signal ? { signal: options.signal } : {}) });
+  const greedy = g.ids.filter((id, i) => !(eos.has(id) && i === g.ids.length - 1));
+  const out = await engine.score([...context, ...greedy]);
+  const V = out.dims[1]!;
+  let best = 0;
+  let bestMass = -1;
+  for (let k = 0; k <= greedy.length; k++) {
+    const lp = logSoftmax(row(out.data, context.length - 1 + k, V));
+    let m = 0;
+    for (const id of firsts) m += Math.exp(lp[id]!);
+    if (m > bestMass + 1e-12) {
+      bestMass = m;
+      best = k;
+    }
+  }
+  const frame = greedy.slice(0, best);
+  return { frame, text: await engine.decode(frame), firstTokenMass: bestMass, greedy };
+}
+
+export interface FreeAnswers {
+  /** Per candidate: how many samples were classified as it, and that count over all samples. */
+  counts: { text: string; count: number; fraction: number }[];
+  /** Samples that matched no candidate. */
+  other: number;
+  other_fraction: number;
+  samples: { text: string; answer: string | null }[];
+}
+
+/** Classify one completion: with a regex, its first capture group (else the whole match) must equal a
+ *  candidate; without, the trimmed completion (trailing punctuation dropped) must. null = "other". */
+export function classifyAnswer(text: string, choices: string[], regex?: RegExp): string | null {
+  let key: string;
+  if (regex) {
+    const m = regex.exec(text);
+    if (!m) return null;
+    key = (m[1] ?? m[0]).trim();
+  } else key = text.trim().replace(/[.!?,;:]+$/u, '').trim();
+  return choices.includes(key) ? key : null;
+}
+
+/** Free answers: N samples from the model (at `temperature`, one batch sharing the prompt), each
+ *  classified into the candidate set or "other", for answers that do not start at a fixed place. */
+export async function freeAnswers(
+  engine: Engine,
+  context: number[],
+  choices: string[],
+  o: { samples: number; maxTokens: number; seed: number; temperature?: number; regex?: RegExp; signal?: AbortSignal },
+): Promise<FreeAnswers> {
+  const r = await sampleBatch(engine, context, o.temperature ?? 1, 0, { samples: o.samples, maxTokens: o.maxTokens, seed: o.seed, ...(o.signal ? { signal: o.signal } : {}) });
+  const samples: FreeAnswers['samples'] = [];
+  for (const ids of r.samples) {
+    const text = await engine.decode(ids, { skipSpecial: true });
+    samples.push({ text, answer: classifyAnswer(text, choices, o.regex) });
+  }
+  const n = samples.length;
+  const counts = choices.map((text) => {
+    const count = samples.filter((s) => s.answer === text).length;
+    return { text, count, fraction: n ? count / n : 0 };
+  });
+  const other = samples.filter((s) => s.answer === null).length;
+  return { counts, other, other_fraction: n ? other / n : 0, samples };
+}

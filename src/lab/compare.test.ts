@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../engine/engine';
 import { createNodeEngine } from '../engine/node';
 import { seededRandom } from './distributions';
-import { compare, compareJson, comparePositionsCsv, fitGamma, shiftClass, urialContext } from './compare';
+import { compare, compareJson, comparePositionsCsv, contextText, fitGamma, neutralControls, shiftClass, urialContext } from './compare';
+import { NEUTRAL_PASSAGES } from './neutral-text';
 
 /** Independent computations from raw logits (plain loops, no shared helpers). */
 function logProbs(row: Float32Array): number[] {
@@ -50,7 +51,7 @@ describe('compare on the lab pair', () => {
   it('every figure matches an independent computation from raw logits', async () => {
     const prompt = 'Are bugs real?';
     const response = " That's a great question! It depends on how you look at it.";
-    const r = await compare({ base, tuned, prompt, response, baseTemplate: 'urial', tunedTemplate: 'chat' });
+    const r = await compare({ base, tuned, prompt, response, baseTemplate: 'urial', tunedTemplate: 'chat', samples: 0 });
     expect(r.contexts.tuned).toEqual(await tuned.encode(prompt, 'chat'));
     expect(r.contexts.base).toEqual(await base.encode(urialContext(prompt)));
     const resp = await tuned.encodeContinuation(response);
@@ -120,7 +121,7 @@ describe('compare on the lab pair', () => {
   });
 
   it('quotes token texts with commas, quotes or newlines in the CSV', async () => {
-    const r = await compare({ base, tuned, prompt: 'Say', response: ' "a,b"\nc', baseTemplate: 'none', tunedTemplate: 'none', alternatives: 2 });
+    const r = await compare({ base, tuned, prompt: 'Say', response: ' "a,b"\nc', baseTemplate: 'none', tunedTemplate: 'none', alternatives: 2, samples: 0 });
     expect(r.positions[0]!.top_base).toHaveLength(2);
     const lines = comparePositionsCsv(r);
     // Parse it back with a minimal CSV reader and recover every token text.
@@ -144,7 +145,7 @@ describe('compare on the lab pair', () => {
   });
 
   it('KL is 0 and nothing is explained away when both sides are the same model', async () => {
-    const r = await compare({ base, tuned: base, prompt: 'The jury said', response: ' that the city was', baseTemplate: 'none', tunedTemplate: 'none' });
+    const r = await compare({ base, tuned: base, prompt: 'The jury said', response: ' that the city was', baseTemplate: 'none', tunedTemplate: 'none', samples: 0 });
     for (const p of r.positions) {
       expect(p.kl_tuned_base).toBeCloseTo(0, 9);
       expect(p.logp_base).toBe(p.logp_tuned);
@@ -155,12 +156,104 @@ describe('compare on the lab pair', () => {
   });
 
   it('without a response the tuned model answers greedily, and cross-scoring adds up', async () => {
-    const r = await compare({ base, tuned, prompt: 'Are bugs real?', baseTemplate: 'chat', maxTokens: 12, crossScore: true });
+    const r = await compare({ base, tuned, prompt: 'Are bugs real?', baseTemplate: 'chat', maxTokens: 12, crossScore: true, samples: 0 });
     expect(r.positions.length).toBeGreaterThan(0);
     expect(r.positions.every((p) => p.rank_tuned === 1)).toBe(true); // greedy: each token is the tuned top-1
     expect(r.cross!.tuned_greedy.ids).toEqual(r.response_tokens.map((t) => t.id));
     const sum = r.positions.reduce((s, p) => s + p.logp_tuned, 0);
     expect(r.cross!.tuned_greedy.logp_tuned).toBeCloseTo(sum, 4);
     expect(r.cross!.tuned_greedy.logp_base).toBeCloseTo(r.positions.reduce((s, p) => s + p.logp_base, 0), 4);
+  });
+
+  it('the none template puts a newline between prompt and response', async () => {
+    expect(await contextText(base, 'Are bugs real?', 'none')).toBe('Are bugs real?\n');
+    const r = await compare({ base, tuned, prompt: 'Are bugs real?', response: 'Yes.', baseTemplate: 'none', samples: 0 });
+    expect(r.contexts.base).toEqual(await base.encode('Are bugs real?\n'));
+  });
+
+  it('leaves the tuned end-of-turn token out of the classes and the mean KL', async () => {
+    const eos = (await tuned.info()).eosTokenIds;
+    expect(eos.length).toBeGreaterThan(0);
+    const words = await tuned.encodeContinuation(' It depends on how you look at it.');
+    const r = await compare({ base, tuned, prompt: 'Are bugs real?', responseIds: [...words, eos[0]!], baseTemplate: 'urial', samples: 0 });
+    expect(r.positions.map((p) => p.counted)).toEqual([...words.map(() => true), false]);
+    // Independently: the classes over the word tokens only, from a scoring pass without the end token.
+    const fb = await base.score([...r.contexts.base, ...words]);
+    const ft = await tuned.score([...r.contexts.tuned, ...words]);
+    const V = fb.dims[1]!;
+    let shifted = 0;
+    let kl = 0;
+    words.forEach((id, k) => {
+      const lb = logProbs(fb.data.subarray((r.contexts.base.length - 1 + k) * V, (r.contexts.base.length + k) * V));
+      const lt = logProbs(ft.data.subarray((r.contexts.tuned.length - 1 + k) * V, (r.contexts.tuned.length + k) * V));
+      if (1 + lb.filter((x) => x > lb[id]!).length > 3) shifted++;
+      kl += lt.reduce((s, x, i) => s + Math.exp(x) * (x - lb[i]!), 0);
+    });
+    expect(r.summary.shifted).toBeCloseTo(shifted / words.length, 12);
+    expect(r.summary.unshifted + r.summary.marginal + r.summary.shifted).toBeCloseTo(1, 12);
+    expect(r.summary.mean_kl).toBeCloseTo(kl / words.length, 5);
+    expect(r.shifted_tokens.reduce((s, t) => s + t.count, 0)).toBe(shifted);
+  });
+
+  it('the neutral-text controls match a brute-force pass over the held-out passages', async () => {
+    const c = await neutralControls(base, tuned);
+    const counts = [0, 0, 0];
+    let kl = 0;
+    let n = 0;
+    for (const { text } of NEUTRAL_PASSAGES) {
+      const ids = await base.encode(text);
+      const fb = await base.score(ids);
+      const ft = await tuned.score(ids);
+      const V = fb.dims[1]!;
+      for (let k = 1; k < ids.length; k++) {
+        const lb = logProbs(fb.data.subarray((k - 1) * V, k * V));
+        const lt = logProbs(ft.data.subarray((k - 1) * V, k * V));
+        const rank = 1 + lb.filter((x) => x > lb[ids[k]!]!).length;
+        counts[rank === 1 ? 0 : rank <= 3 ? 1 : 2]!++;
+        kl += lt.reduce((s, x, i) => s + Math.exp(x) * (x - lb[i]!), 0);
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(300);
+    expect(c.tokens).toBe(n);
+    expect(c.unshifted_on_neutral_text).toBeCloseTo(counts[0]! / n, 12);
+    expect(c.marginal_on_neutral_text).toBeCloseTo(counts[1]! / n, 12);
+    expect(c.shifted_on_neutral_text).toBeCloseTo(counts[2]! / n, 12);
+    expect(c.mean_kl_on_neutral_text).toBeCloseTo(kl / n, 5);
+    // The same model on both sides: no KL, whatever the classes.
+    expect((await neutralControls(base, base)).mean_kl_on_neutral_text).toBeCloseTo(0, 9);
+    // compare() reports them unchanged, also in its JSON.
+    const r = await compare({ base, tuned, prompt: 'Are bugs real?', response: ' Yes.', samples: 0 });
+    expect(compareJson(r).summary.controls).toEqual(c);
+  });
+
+  it("on-policy branching factors (Yang & Holtzman) and nudging match teacher-forced entropies of the samples", async () => {
+    const r = await compare({ base, tuned, prompt: 'Are bugs real?', baseTemplate: 'urial', maxTokens: 10, samples: 4, seed: 3 });
+    const op = r.on_policy!;
+    expect(op.base).toHaveLength(4);
+    expect(op.tuned).toHaveLength(4);
+    // Each model's own samples at T = 1: mean per-position entropy (pooled), then exp.
+    const meanH = async (engine: LabEngine, ctx: number[], samples: number[][]) => {
+      let s = 0;
+      let n = 0;
+      for (const ids of samples) {
+        const out = await engine.score([...ctx, ...ids]);
+        const V = out.dims[1]!;
+        for (let k = 0; k < ids.length; k++) {
+          const lp = logProbs(out.data.subarray((ctx.length - 1 + k) * V, (ctx.length + k) * V));
+          s -= lp.reduce((a, x) => a + Math.exp(x) * x, 0);
+          n++;
+        }
+      }
+      return s / n;
+    };
+    expect(r.summary.bf_on_policy_base!).toBeCloseTo(Math.exp(await meanH(base, r.contexts.base, op.base)), 3);
+    expect(r.summary.bf_on_policy_tuned!).toBeCloseTo(Math.exp(await meanH(tuned, r.contexts.tuned, op.tuned)), 3);
+    expect(r.summary.bf_nudged_base!).toBeCloseTo(Math.exp(await meanH(base, r.contexts.base, op.tuned)), 3);
+    // The samples are the models' own: same seed, same samples; without samples, no figure.
+    const again = await compare({ base, tuned, prompt: 'Are bugs real?', baseTemplate: 'urial', maxTokens: 10, samples: 4, seed: 3 });
+    expect(again.on_policy).toEqual(op);
+    const none = await compare({ base, tuned, prompt: 'Are bugs real?', response: ' Yes.', samples: 0 });
+    expect(none.summary.bf_on_policy_base).toBeNull();
   });
 });

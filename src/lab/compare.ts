@@ -14,6 +14,8 @@
 import type { Engine } from '../engine/types';
 import { entropy, klDivergence, logSoftmax, rankOf, row, topK } from './distributions';
 import { generate } from './generate';
+import { NEUTRAL_PASSAGES, type NeutralPassage } from './neutral-text';
+import { sampleBatch } from './sweep';
 
 export type BaseTemplate = 'none' | 'urial' | 'chat';
 export type TunedTemplate = 'chat' | 'none';
@@ -28,7 +30,8 @@ export function urialContext(prompt: string): string {
 export async function contextText(engine: Engine, prompt: string, template: BaseTemplate): Promise<string> {
   if (template === 'chat') return engine.renderChat([{ role: 'user', content: prompt }], true);
   if (template === 'urial') return urialContext(prompt);
-  return prompt;
+  // No template: the prompt, then a newline, so the response does not run on from the prompt's last word.
+  return `${prompt}\n`;
 }
 
 export async function contextIds(engine: Engine, prompt: string, template: BaseTemplate): Promise<number[]> {
@@ -58,6 +61,9 @@ export interface PositionRecord {
   /** Each model's most likely tokens at this position (largest first), with probabilities. */
   top_base: Alternative[];
   top_tuned: Alternative[];
+  /** False for the tuned model's end-of-turn token: a token the base never saw is left out of the shift
+   *  classes, the mean KL and the most-often-shifted list. */
+  counted: boolean;
 }
 
 export interface Alternative {
@@ -67,12 +73,24 @@ export interface Alternative {
 }
 
 export interface CompareSummary {
+  /** Class fractions over the counted positions (the tuned end-of-turn token is left out). */
   unshifted: number;
   marginal: number;
   shifted: number;
+  /** Mean KL(tuned ‖ base) over the counted positions. */
   mean_kl: number;
+  /** Teacher-forced: exp(mean entropy) of each model along the scored response (not Yang & Holtzman's BF). */
   branching_factor_base: number;
   branching_factor_tuned: number;
+  /** Yang & Holtzman's branching factor: exp(mean per-position entropy) over each model's OWN samples at
+   *  T = 1 (null when no samples were asked for). */
+  bf_on_policy_base: number | null;
+  bf_on_policy_tuned: number | null;
+  /** Y&H's nudging: the base's exp(mean entropy) along the tuned model's samples (its prefixes), to set
+   *  beside bf_on_policy_base (along the base's own). */
+  bf_nudged_base: number | null;
+  /** The noise floor: the same quantities on held-out human text (see neutralControls). */
+  controls: NeutralControls;
   gamma: number;
   /** Mean KL(tuned ‖ base^γ) at the fitted γ. */
   mean_kl_sharpened: number;
@@ -93,6 +111,101 @@ export interface CompareResult {
   by_position: { kl: number[]; branching_base: number[]; branching_tuned: number[] };
   /** Filled when `crossScore` was asked for. */
   cross?: CrossScores;
+  /** Each model's own samples at T = 1 behind the on-policy branching factors. */
+  on_policy?: OnPolicy;
+}
+
+export interface OnPolicy {
+  seed: number;
+  base: number[][];
+  tuned: number[][];
+}
+
+export interface NeutralControls {
+  /** URIAL's class fractions of held-out human text scored by the base (token rank under the base). */
+  unshifted_on_neutral_text: number;
+  marginal_on_neutral_text: number;
+  shifted_on_neutral_text: number;
+  /** Mean KL(tuned ‖ base) along that text. */
+  mean_kl_on_neutral_text: number;
+  /** Positions scored, and the Brown documents they came from. */
+  tokens: number;
+  docs: string[];
+}
+
+/**
+ * The noise floor of the shift classes and of the mean KL: held-out human text (Brown documents the base
+ * did not train on) scored as plain text under both models, each passage in one pass, every token after
+ * the passage's first. Human text is often not the base's top-3 choice, so its "shifted" fraction is what
+ * the tuned answer's must be compared with.
+ */
+export async function neutralControls(base: Engine, tuned: Engine, passages: readonly NeutralPassage[] = NEUTRAL_PASSAGES): Promise<NeutralControls> {
+  const counts = { unshifted: 0, marginal: 0, shifted: 0 };
+  let klSum = 0;
+  let n = 0;
+  for (const p of passages) {
+    const ids = await base.encode(p.text);
+    if ((await tuned.encode(p.text)).join() !== ids.join()) throw new RangeError('the base and tuned models tokenize the neutral text differently');
+    if (ids.length < 2) continue;
+    const [ob, ot] = await Promise.all([base.score(ids), tuned.score(ids)]);
+    const V = ob.dims[1]!;
+    for (let k = 1; k < ids.length; k++) {
+      const b = row(ob.data, k - 1, V);
+      const t = row(ot.data, k - 1, V);
+      counts[shiftClass(rankOf(b, ids[k]!))]++;
+      klSum += klDivergence(t, b);
+      n++;
+    }
+  }
+  return {
+    unshifted_on_neutral_text: n ? counts.unshifted / n : 0,
+    marginal_on_neutral_text: n ? counts.marginal / n : 0,
+    shifted_on_neutral_text: n ? counts.shifted / n : 0,
+    mean_kl_on_neutral_text: n ? klSum / n : 0,
+    tokens: n,
+    docs: passages.map((p) => p.doc),
+  };
+}
+
+/** Mean entropy (nats, T = 1) of `engine` at every position of each continuation after `context`, pooled
+ *  over all positions of all continuations (one teacher-forced pass each). */
+export async function meanEntropyAlong(engine: Engine, context: number[], continuations: number[][]): Promise<number> {
+  let sum = 0;
+  let n = 0;
+  for (const c of continuations) {
+    if (c.length === 0) continue;
+    const out = await engine.score([...context, ...c]);
+    const V = out.dims[1]!;
+    for (let k = 0; k < c.length; k++) {
+      sum += entropy(row(out.data, context.length - 1 + k, V));
+      n++;
+    }
+  }
+  return n ? sum / n : 0;
+}
+
+/** Yang & Holtzman's branching factor for each model from its own samples at T = 1, and the base's
+ *  factor along the tuned model's samples (nudging). */
+export async function onPolicyBranching(
+  base: Engine,
+  tuned: Engine,
+  contexts: { base: number[]; tuned: number[] },
+  o: { samples: number; maxTokens: number; seed: number; signal?: AbortSignal },
+): Promise<{ bf_base: number; bf_tuned: number; bf_nudged_base: number; samples: OnPolicy }> {
+  const opts = { samples: o.samples, maxTokens: o.maxTokens, seed: o.seed, ...(o.signal ? { signal: o.signal } : {}) };
+  const sb = await sampleBatch(base, contexts.base, 1, 0, opts);
+  const st = await sampleBatch(tuned, contexts.tuned, 1, 0, opts);
+  const meanOf = (hs: number[][]) => {
+    const flat = hs.flat();
+    return flat.length ? flat.reduce((a, b) => a + b, 0) / flat.length : 0;
+  };
+  const nudged = await meanEntropyAlong(base, contexts.base, st.samples);
+  return {
+    bf_base: Math.exp(meanOf(sb.entropies)),
+    bf_tuned: Math.exp(meanOf(st.entropies)),
+    bf_nudged_base: Math.exp(nudged),
+    samples: { seed: o.seed, base: sb.samples, tuned: st.samples },
+  };
 }
 
 export interface CrossScores {
@@ -114,6 +227,12 @@ export interface CompareInput {
   maxTokens?: number;
   /** Also generate each model's greedy answer and score it under the other. */
   crossScore?: boolean;
+  /** Samples per model at T = 1 for the on-policy branching factor (default 16; 0 = skip). */
+  samples?: number;
+  /** Seed of those samples (default 0). */
+  seed?: number;
+  /** Precomputed controls for this pair (they do not depend on the prompt). */
+  controls?: NeutralControls;
   /** How many alternatives per position and model to list in `top_base` / `top_tuned` (default 5). */
   alternatives?: number;
   signal?: AbortSignal;
@@ -211,6 +330,8 @@ export async function compare(input: CompareInput): Promise<CompareResult> {
   const tunedRows = response.map((_, k) => row(outTuned.data, ctxTuned.length - 1 + k, V));
   const { gamma, meanKl: meanKlSharp } = fitGamma(tunedRows, baseRows);
 
+  // The tuned model's end-of-turn token(s): scored, shown, but not classed (the base never saw them).
+  const tunedEnd = new Set(tunedInfo.eosTokenIds);
   const top1Ids: number[] = [];
   const altIds: number[] = [];
   const positionsRaw = response.map((id, k) => {
@@ -239,6 +360,7 @@ export async function compare(input: CompareInput): Promise<CompareResult> {
       altB,
       altT,
       class: shiftClass(rankBase),
+      counted: !tunedEnd.has(id),
       kl_tuned_sharpened: klDivergence(t, b.map((x) => x * gamma)),
     };
   });
@@ -259,12 +381,13 @@ export async function compare(input: CompareInput): Promise<CompareResult> {
     };
   });
 
-  const n = positions.length;
-  const count = (c: ShiftClass) => positions.filter((p) => p.class === c).length / n;
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const meanKl = mean(positions.map((p) => p.kl_tuned_base));
+  const counted = positions.filter((p) => p.counted);
+  const n = counted.length;
+  const count = (c: ShiftClass) => (n ? counted.filter((p) => p.class === c).length / n : 0);
+  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  const meanKl = mean(counted.map((p) => p.kl_tuned_base));
   const shiftedCounts = new Map<string, number>();
-  for (const p of positions) if (p.class === 'shifted') shiftedCounts.set(p.text, (shiftedCounts.get(p.text) ?? 0) + 1);
+  for (const p of counted) if (p.class === 'shifted') shiftedCounts.set(p.text, (shiftedCounts.get(p.text) ?? 0) + 1);
 
   const result: CompareResult = {
     contexts: { base: ctxBase, tuned: ctxTuned },
@@ -282,6 +405,10 @@ export async function compare(input: CompareInput): Promise<CompareResult> {
       gamma,
       mean_kl_sharpened: meanKlSharp,
       sharpening_explains: meanKl > 0 ? 1 - meanKlSharp / meanKl : 0,
+      bf_on_policy_base: null,
+      bf_on_policy_tuned: null,
+      bf_nudged_base: null,
+      controls: input.controls ?? (await neutralControls(base, tuned)),
     },
     shifted_tokens: [...shiftedCounts].map(([text, c]) => ({ text, count: c })).sort((a, b) => b.count - a.count || a.text.localeCompare(b.text)),
     by_position: {
@@ -290,6 +417,16 @@ export async function compare(input: CompareInput): Promise<CompareResult> {
       branching_tuned: positions.map((p) => Math.exp(p.entropy_tuned)),
     },
   };
+
+  const samples = Math.max(0, input.samples ?? 16);
+  if (samples > 0) {
+    const seed = input.seed ?? 0;
+    const bf = await onPolicyBranching(base, tuned, { base: ctxBase, tuned: ctxTuned }, { samples, maxTokens, seed, ...(input.signal ? { signal: input.signal } : {}) });
+    result.summary.bf_on_policy_base = bf.bf_base;
+    result.summary.bf_on_policy_tuned = bf.bf_tuned;
+    result.summary.bf_nudged_base = bf.bf_nudged_base;
+    result.on_policy = bf.samples;
+  }
 
   if (input.crossScore) {
     const opts = { maxTokens, ...(input.signal ? { signal: input.signal } : {}) };
@@ -319,6 +456,7 @@ export function compareJson(r: CompareResult) {
       entropy_base: p.entropy_base,
       entropy_tuned: p.entropy_tuned,
       class: p.class,
+      counted: p.counted,
       top1_base: p.top1_base,
       top1_tuned: p.top1_tuned,
     })),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../engine/engine';
 import { createNodeEngine } from '../engine/node';
 import { generate } from './generate';
-import { answerKey, distinctN, exactCurves, histogram, matchingTemperature, parseTemperatures, sampleBatch, sweep, sweepMetrics, temperatureForEntropy } from './sweep';
+import { answerKey, distinctN, exactCurves, histogram, matchingTemperature, matchingTemperatureAlong, ownAnswers, parseTemperatures, sampleBatch, sweep, sweepMetrics, temperatureForEntropy } from './sweep';
 
 function refEntropy(row: Float32Array, t: number): number {
   const z = Array.from(row, (v) => v / t);
@@ -49,6 +49,23 @@ describe('matching temperature', () => {
     expect(matchingTemperature(base, tuned, 0.1, 1.05).temperature).toBeNull();
     // Against itself, T = 1.
     expect(matchingTemperature(base, base, 0.1, 2).temperature).toBeCloseTo(1, 6);
+  });
+});
+
+describe('matching temperature over the answers\' positions', () => {
+  it('matches the mean entropy over all positions, not the first one', () => {
+    const base = [Float32Array.from([1, 0.5, 0, -0.5, -1]), Float32Array.from([0, 0, 0, 0, 0])];
+    const tuned = [Float32Array.from([4, 0, -1, -2, -3]), Float32Array.from([6, 0, 0, 0, 0]), Float32Array.from([2, 1, 0, -1, -9])];
+    const m = matchingTemperatureAlong(base, tuned, 0.1, 20);
+    const mean = (rows: Float32Array[], t: number) => rows.reduce((s, r) => s + refEntropy(r, t), 0) / rows.length;
+    expect(m.target).toBeCloseTo(mean(base, 1), 12);
+    expect(m.positions).toEqual({ base: 2, tuned: 3 });
+    expect(m.temperature).not.toBeNull();
+    expect(mean(tuned, m.temperature!)).toBeCloseTo(m.target, 6);
+    // The first position alone gives another answer.
+    expect(Math.abs(matchingTemperature(base[0]!, tuned[0]!, 0.1, 20).temperature! - m.temperature!)).toBeGreaterThan(0.05);
+    expect(matchingTemperatureAlong(base, tuned, 0.1, 1.05).temperature).toBeNull();
+    expect(matchingTemperatureAlong(base, base, 0.1, 2).temperature).toBeCloseTo(1, 6);
   });
 });
 
@@ -130,5 +147,14 @@ describe('sweeps on the lab pair', () => {
     expect(r.exact.map((e) => e.temperature)).toEqual([1.5, 0.5]);
     expect(r.runs.map((x) => x.temperature)).toEqual([1.5, 0.5]);
     expect(r.runs[0]!.samples).toHaveLength(3);
+  });
+
+  it("each model's own answers: the T = 1 samples, with the rows a teacher-forced pass gives", async () => {
+    const own = await ownAnswers(engine, context, { samples: 3, maxTokens: 5, seed: 4 });
+    const mine = await sampleBatch(engine, context, 1, -2, { samples: 3, maxTokens: 5, seed: 4 });
+    expect(own.samples).toEqual(mine.samples);
+    expect(own.rows).toHaveLength(mine.samples.reduce((s, x) => s + x.length, 0));
+    // The sampler's entropies at T = 1 equal the kept rows' entropies, position by position.
+    mine.entropies.flat().forEach((h, i) => expect(refEntropy(own.rows[i]!, 1)).toBeCloseTo(h, 4));
   });
 });

@@ -71,7 +71,61 @@ export function temperatureForEntropy(logits: Float32Array, target: number, tMin
   return (lo + hi) / 2;
 }
 
-/** "How hot must the tuned model run to be as uncertain as the base at T = `baseT`?": the entropy of
+/** Mean entropy (nats) of `rows` tempered at T (every position counts once). */
+export function meanEntropyAt(rows: Float32Array[], temperature: number): number {
+  if (rows.length === 0) return 0;
+  if (temperature === 0) return 0;
+  let s = 0;
+  for (const r of rows) s += entropy(r, temperature);
+  return s / rows.length;
+}
+
+/** Each model's own answers: N samples at T = 1 after the context, and the logits rows at every sampled
+ *  position (one teacher-forced pass per sample), for exact re-tempering along the answers. */
+export interface OwnAnswers {
+  samples: number[][];
+  rows: Float32Array[];
+}
+
+/** Temperature index of the matching-temperature samples in `sampleSeed` (apart from a sweep's runs). */
+export const OWN_ANSWERS_T_INDEX = -2;
+
+export async function ownAnswers(engine: Engine, context: number[], o: { samples: number; maxTokens: number; seed: number; signal?: AbortSignal }): Promise<OwnAnswers> {
+  const r = await sampleBatch(engine, context, 1, OWN_ANSWERS_T_INDEX, { samples: o.samples, maxTokens: o.maxTokens, seed: o.seed, ...(o.signal ? { signal: o.signal } : {}) });
+  const rows: Float32Array[] = [];
+  for (const ids of r.samples) {
+    if (ids.length === 0) continue;
+    const out = await engine.score([...context, ...ids]);
+    const V = out.dims[1]!;
+    for (let k = 0; k < ids.length; k++) rows.push(out.data.slice((context.length - 1 + k) * V, (context.length + k) * V));
+  }
+  return { samples: r.samples, rows };
+}
+
+/**
+ * The matching temperature over the answer's positions: the target is the base model's mean entropy at
+ * `baseT` over every position of its own answers (samples at T = 1); the result is the temperature at
+ * which the tuned model's mean entropy over the positions of ITS own answers (samples at T = 1, re-tempered
+ * exactly) reaches it, by bisection (each entropy grows with T, so the mean does), or null when the target
+ * is outside [H(tMin), H(tMax)].
+ */
+export function matchingTemperatureAlong(baseRows: Float32Array[], tunedRows: Float32Array[], tMin: number, tMax: number, baseT = 1): { target: number; temperature: number | null; positions: { base: number; tuned: number } } {
+  const target = meanEntropyAt(baseRows, baseT);
+  const positions = { base: baseRows.length, tuned: tunedRows.length };
+  const h = (t: number) => meanEntropyAt(tunedRows, t);
+  if (tunedRows.length === 0 || baseRows.length === 0 || h(tMax) < target || h(tMin) > target) return { target, temperature: null, positions };
+  let lo = tMin;
+  let hi = tMax;
+  for (let i = 0; i < 50; i++) {
+    const mid = (lo + hi) / 2;
+    if (h(mid) < target) lo = mid;
+    else hi = mid;
+  }
+  return { target, temperature: (lo + hi) / 2, positions };
+}
+
+/** First position only (kept for the first-position chart): "How hot must the tuned model run to be as
+ *  uncertain as the base at T = `baseT`?": the entropy of
  *  the base model's first-position distribution at `baseT` (the target), and the temperature in
  *  [tMin, tMax] at which the tuned model's first-position entropy reaches it (null when it never does). */
 export function matchingTemperature(baseFirst: Float32Array, tunedFirst: Float32Array, tMin: number, tMax: number, baseT = 1): { target: number; temperature: number | null } {

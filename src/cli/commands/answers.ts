@@ -1,16 +1,21 @@
 /** `lab answers`: exact probabilities of candidate answers, by enumeration. */
 import { readFile } from 'node:fs/promises';
-import { answersAt, parseChoices, scoreAnswers } from '../../lab/answers';
+import { answersAt, findFrame, freeAnswers, parseChoices, scoreAnswers, type FreeAnswers } from '../../lab/answers';
 import { visibleToken } from '../../lab/tokens';
-import { choice, parse, required, table, UsageError } from '../args';
+import { choice, intOption, parse, required, table, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
 
 export const usage = `lab answers --model <m> --prompt "<p>" [--template none|chat] (--choices 1..100 | --choices-file F)
-           [--prefix " "] [--suffix ""] [--temperature T] [--backend node|wasm|webgpu] [--json]
-  The exact probability of each candidate answer (prefix + candidate + suffix, tokenized on its own and
-  scored teacher-forced after the prompt), the mass the set covers, and the distribution renormalised over
-  the set: entropy, KL to uniform, χ² per sample against uniform, top-1. Choices: a range (1..100, A..D),
-  a comma-separated list, or a file with one candidate per line.`;
+           [--frame "<text>" | --frame auto] [--prefix " "] [--suffix ""] [--temperature T]
+           [--free N [--match REGEX] [--max-tokens K] [--seed S]] [--backend node|wasm|webgpu] [--json]
+  The exact probability of each candidate answer (frame, then prefix + candidate + suffix, tokenized on its
+  own and scored teacher-forced after the prompt): raw probability, its share of the set, the mass the set
+  covers (warned about below 50%), and the distribution renormalised over the set: entropy, KL to uniform,
+  χ² per sample against uniform, top-1. --frame: the model's words before the answer (e.g. "Sure! How
+  about"); "auto" finds the model's own opener (its greedy answer, cut where the candidates' first tokens
+  get the most probability). --free N: also sample N completions at T and classify each into a candidate
+  (exact match of the trimmed text, or the first capture group of --match) or "other". Choices: a range
+  (1..100, A..D), a comma-separated list, or a file with one candidate per line.`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const v = parse(argv, {
@@ -22,6 +27,11 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     prefix: { type: 'string' },
     suffix: { type: 'string' },
     temperature: { type: 'string' },
+    frame: { type: 'string' },
+    free: { type: 'string' },
+    match: { type: 'string' },
+    'max-tokens': { type: 'string' },
+    seed: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -47,41 +57,73 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const temperature = v['temperature'] === undefined ? 1 : Number(v['temperature']);
   if (!(temperature > 0)) throw new UsageError(`--temperature must be > 0, got ${String(v['temperature'])}`);
 
+  const free = v['free'] === undefined ? 0 : intOption(v, 'free', 0, 1);
+  let regex: RegExp | undefined;
+  if (typeof v['match'] === 'string') {
+    try {
+      regex = new RegExp(v['match'], 'u');
+    } catch (err) {
+      throw new UsageError(`--match: ${(err as Error).message}`);
+    }
+  }
+  const maxTokens = intOption(v, 'max-tokens', 24);
+  const seed = intOption(v, 'seed', 0, 0);
+  const prefix = (v['prefix'] as string | undefined) ?? '';
+  const suffix = (v['suffix'] as string | undefined) ?? '';
+
   const engine = await openModel(model, backendOption(v), ctx);
   try {
     const context = await engine.encode(prompt, template);
-    const scores = await scoreAnswers(engine, context, choices, {
-      prefix: (v['prefix'] as string | undefined) ?? '',
-      suffix: (v['suffix'] as string | undefined) ?? '',
-    });
+    let frame: number[] = [];
+    let frameFound: 'typed' | 'greedy' | 'none' = 'none';
+    let greedy: string | null = null;
+    if (v['frame'] === 'auto') {
+      const f = await findFrame(engine, context, choices, { prefix, suffix });
+      frame = f.frame;
+      frameFound = 'greedy';
+      greedy = await engine.decode(f.greedy);
+    } else if (typeof v['frame'] === 'string' && v['frame'] !== '') {
+      frame = await engine.encodeContinuation(v['frame']);
+      frameFound = 'typed';
+    }
+    const frameText = await engine.decode(frame);
+    const scores = await scoreAnswers(engine, context, choices, { prefix, suffix, frame });
     const r = answersAt(scores, temperature);
+    const freeR: FreeAnswers | null = free > 0 ? await freeAnswers(engine, context, choices, { samples: free, maxTokens, seed, temperature, ...(regex ? { regex } : {}) }) : null;
     if (v['json']) {
       ctx.out(
         JSON.stringify({
           context: r.context,
+          frame: { text: frameText, ids: frame, found: frameFound, ...(greedy !== null ? { greedy } : {}) },
           temperature: r.temperature,
-          choices: r.choices.map((c) => ({ text: c.text, ids: c.ids, logp: c.logp, prob: c.prob })),
+          choices: r.choices.map((c) => ({ text: c.text, ids: c.ids, logp: c.logp, prob: c.prob, prob_exclusive: c.prob_exclusive, share: c.share })),
           mass: r.mass,
           normalized: r.normalized,
           warnings: r.warnings,
+          ...(freeR ? { free: freeR } : {}),
         }),
       );
       return;
     }
     const info = await engine.info();
     ctx.out(`model ${info.name} · ${info.backend} · template ${template} · ${context.length} context tokens · T = ${temperature}`);
-    ctx.out(`mass covered by the ${choices.length} candidates: ${(r.mass * 100).toFixed(3)}%`);
+    if (frameFound !== 'none') ctx.out(`frame (${frameFound === 'greedy' ? "the model's own opener, found greedily" : 'typed'}): ${JSON.stringify(frameText)}${greedy !== null ? ` · greedy answer ${JSON.stringify(greedy)}` : ''}`);
+    ctx.out(`mass covered by the ${choices.length} candidates: ${(r.mass * 100).toFixed(3)}%${r.mass < 0.5 ? '  ⚠ LOW MASS (below 50%): the shares describe a path the model rarely takes' : ''}`);
     const n = r.normalized;
     ctx.out(`normalised over the set: entropy ${n.entropy.toFixed(4)} nats (uniform ${Math.log(choices.length).toFixed(4)}), KL to uniform ${n.kl_uniform.toFixed(4)}, χ²/sample ${n.chi2.toFixed(4)}, top-1 "${n.top1.text}" ${(n.top1.prob * 100).toFixed(2)}%`);
     for (const w of r.warnings.slice(0, 5)) ctx.out(`note: ${w}`);
-    if (r.warnings.length > 5) ctx.out(`note: … and ${r.warnings.length - 5} more prefix overlaps`);
-    const sorted = r.choices.slice().sort((a, b) => b.logp - a.logp);
-    const rows = [['rank', 'candidate', 'tokens', 'prob', 'share of set', 'logp']];
+    if (r.warnings.length > 5) ctx.out(`note: … and ${r.warnings.length - 5} more`);
+    const sorted = r.choices.slice().sort((a, b) => b.share - a.share);
+    const rows = [['rank', 'candidate', 'tokens', 'raw prob', 'share of set', 'logp']];
     sorted.slice(0, 30).forEach((c, i) =>
-      rows.push([String(i + 1), visibleToken(c.text), String(c.ids.length), `${(c.prob * 100).toFixed(3)}%`, `${((c.prob / r.mass) * 100).toFixed(2)}%`, c.logp.toFixed(4)]),
+      rows.push([String(i + 1), visibleToken(c.text), String(c.ids.length), `${(c.prob * 100).toFixed(3)}%`, `${(c.share * 100).toFixed(2)}%`, c.logp.toFixed(4)]),
     );
     ctx.out(table(rows, ['r', 'l', 'r', 'r', 'r', 'r']));
     if (sorted.length > 30) ctx.out(`… ${sorted.length - 30} more (use --json for all)`);
+    if (freeR) {
+      const seen = freeR.counts.filter((c) => c.count > 0).sort((a, b) => b.count - a.count);
+      ctx.out(`free answers, ${free} samples at T = ${temperature} (seed ${seed}): ${seen.map((c) => `${visibleToken(c.text)} ${c.count}`).join(' · ') || 'no candidate'} · other ${freeR.other} (${(freeR.other_fraction * 100).toFixed(1)}%)`);
+    }
   } finally {
     await engine.dispose();
   }

@@ -6,11 +6,14 @@ import { backendOption, openModel, type CommandContext } from '../context';
 
 export const usage = `lab compare --base <m> --tuned <m> --prompt "<p>" [--response "<r>"]
            [--base-template none|urial|chat] [--tuned-template chat|none] [--max-tokens N] [--cross]
-           [--backend node|wasm|webgpu] [--json]
+           [--samples N] [--seed S] [--backend node|wasm|webgpu] [--json]
   Scores the response (default: the tuned model's greedy answer) under both models, each in one
   teacher-forced pass: per token the probability and rank under each model, KL(tuned‖base), entropies,
-  URIAL's class (unshifted rank 1 / marginal 2–3 / shifted >3 under the base), and a summary with the
-  branching factors and γ of the sharpened base (base logits × γ fitted to the tuned model).`;
+  URIAL's class (unshifted rank 1 / marginal 2–3 / shifted >3 under the base; the tuned end-of-turn token
+  is not classed), and a summary: the same classes and mean KL on held-out human text (the noise floor),
+  the teacher-forced exp(mean entropy) along the response, Yang & Holtzman's on-policy branching factor
+  (each model's own N samples at T = 1, default 16; 0 skips), the base's factor along the tuned samples
+  (nudging), and γ of the sharpened base (base logits × γ fitted to the tuned model).`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const v = parse(argv, {
@@ -22,6 +25,8 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     'tuned-template': { type: 'string' },
     'max-tokens': { type: 'string' },
     cross: { type: 'boolean' },
+    samples: { type: 'string' },
+    seed: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
   });
@@ -31,6 +36,8 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const baseTemplate = choice(v, 'base-template', ['none', 'urial', 'chat'] as const, 'none');
   const tunedTemplate = choice(v, 'tuned-template', ['chat', 'none'] as const, 'chat');
   const maxTokens = intOption(v, 'max-tokens', 64);
+  const samples = intOption(v, 'samples', 16, 0);
+  const seed = intOption(v, 'seed', 0, 0);
   const backend = backendOption(v);
   const base = await openModel(basePath, backend, ctx);
   try {
@@ -45,6 +52,8 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
         tunedTemplate,
         maxTokens,
         crossScore: Boolean(v['cross']),
+        samples,
+        seed,
       });
       if (v['json']) {
         ctx.out(JSON.stringify(compareJson(r)));
@@ -65,14 +74,20 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
           p.kl_tuned_base.toFixed(3),
           p.entropy_base.toFixed(3),
           p.entropy_tuned.toFixed(3),
-          p.class,
+          p.counted ? p.class : 'not classed',
           visibleToken(p.top1_base.text),
         ]),
       );
       ctx.out(table(rows, ['r', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l']));
       const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-      ctx.out(`\nunshifted ${pct(s.unshifted)} · marginal ${pct(s.marginal)} · shifted ${pct(s.shifted)} · mean KL(tuned‖base) ${s.mean_kl.toFixed(4)} nats`);
-      ctx.out(`branching factor exp(mean entropy): base ${s.branching_factor_base.toFixed(2)} · tuned ${s.branching_factor_tuned.toFixed(2)}`);
+      const c = s.controls;
+      const left = r.positions.length - r.positions.filter((p) => p.counted).length;
+      ctx.out(`\nunshifted ${pct(s.unshifted)} · marginal ${pct(s.marginal)} · shifted ${pct(s.shifted)} · mean KL(tuned‖base) ${s.mean_kl.toFixed(4)} nats${left ? ` (${left} end-of-turn token${left > 1 ? 's' : ''} not classed)` : ''}`);
+      ctx.out(`noise floor, held-out human text (${c.tokens} tokens, Brown ${c.docs.join(' ')}): unshifted ${pct(c.unshifted_on_neutral_text)} · marginal ${pct(c.marginal_on_neutral_text)} · shifted ${pct(c.shifted_on_neutral_text)} · mean KL(tuned‖base) ${c.mean_kl_on_neutral_text.toFixed(4)} nats`);
+      ctx.out(`teacher-forced exp(mean entropy) along this response: base ${s.branching_factor_base.toFixed(2)} · tuned ${s.branching_factor_tuned.toFixed(2)}`);
+      if (s.bf_on_policy_base !== null && s.bf_on_policy_tuned !== null && s.bf_nudged_base !== null) {
+        ctx.out(`branching factor (Yang & Holtzman, own ${samples} samples at T = 1): base ${s.bf_on_policy_base.toFixed(2)} · tuned ${s.bf_on_policy_tuned.toFixed(2)} · base after the tuned samples' prefixes (nudging) ${s.bf_nudged_base.toFixed(2)}`);
+      }
       ctx.out(`sharpened base: γ = ${s.gamma.toFixed(3)}, mean KL(tuned‖base^γ) ${s.mean_kl_sharpened.toFixed(4)} → explains ${pct(s.sharpening_explains)} of the shift`);
       if (r.shifted_tokens.length) ctx.out(`most often shifted: ${r.shifted_tokens.slice(0, 10).map((t) => `${visibleToken(t.text)}×${t.count}`).join(' ')}`);
       if (r.cross) {

@@ -14,12 +14,16 @@ import type { Engine, Template } from '../../engine/types';
 import {
   ANSWER_PRESETS,
   answersAt,
-  normalizedShares,
+  findFrame,
+  freeAnswers,
+  LOW_MASS,
   parseChoices,
+  PUBLISHED_SOURCE,
   scoreAnswers,
   type AnswerPreset,
   type AnswerScores,
   type AnswersResult,
+  type FreeAnswers,
 } from '../../lab/answers';
 import { visibleToken } from '../../lab/tokens';
 import { formatNumber, formatPercent } from '../format';
@@ -54,8 +58,23 @@ function shown(text: string): string {
   return visibleToken(text);
 }
 
+/** How a model's frame (its words before the answer) is chosen: as typed, or its own opener found greedily. */
+type FrameMode = 'typed' | 'own';
+const FRAME_MODES: readonly FrameMode[] = ['typed', 'own'];
+
+interface FrameUsed {
+  mode: FrameMode;
+  text: string;
+  ids: number[];
+  /** The model's greedy answer the own opener was cut from (mode "own"). */
+  greedy?: string;
+}
+
 interface Scored {
   scores: Record<Side, AnswerScores>;
+  frames: Record<Side, FrameUsed>;
+  /** The preset the run came from, if any (for its published figures and note). */
+  preset: AnswerPreset | null;
   /** The inputs the scores are for (the form may have changed since). */
   prompt: string;
   templates: Record<Side, Template>;
@@ -72,6 +91,10 @@ interface Fields {
   suffixTuned: string;
   templateBase: Template;
   templateTuned: Template;
+  frameBase: string;
+  frameTuned: string;
+  frameModeBase: FrameMode;
+  frameModeTuned: FrameMode;
 }
 
 @customElement('answers-view')
@@ -216,6 +239,14 @@ export class AnswersView extends PairView {
   @state() private templateTuned: Template = pick(queryParam('answers.templateTuned'), TEMPLATES, DEFAULT_TEMPLATE.tuned);
   @state() private temperature = clampT(Number(queryParam('answers.T') ?? 1));
   @state() private presetId: string | null = null;
+  @state() private frameBase = queryParam('answers.frameBase') ?? '';
+  @state() private frameTuned = queryParam('answers.frameTuned') ?? '';
+  @state() private frameModeBase: FrameMode = pick(queryParam('answers.frameModeBase'), FRAME_MODES, 'typed');
+  @state() private frameModeTuned: FrameMode = pick(queryParam('answers.frameModeTuned'), FRAME_MODES, 'typed');
+  @state() private freeN = 16;
+  @state() private freeRegex = '(\\d+)';
+  @state() private free: { key: unknown; results: Record<Side, FreeAnswers> } | null = null;
+  @state() private freeRunning = false;
 
   @state() private running = false;
   @state() private progress: Record<Side, { done: number; total: number }> = { base: { done: 0, total: 0 }, tuned: { done: 0, total: 0 } };
@@ -255,6 +286,10 @@ export class AnswersView extends PairView {
       'answers.templateBase': this.templateBase === DEFAULT_TEMPLATE.base ? null : this.templateBase,
       'answers.templateTuned': this.templateTuned === DEFAULT_TEMPLATE.tuned ? null : this.templateTuned,
       'answers.T': this.temperature === 1 ? null : String(this.temperature),
+      'answers.frameBase': this.frameBase === '' ? null : this.frameBase,
+      'answers.frameTuned': this.frameTuned === '' ? null : this.frameTuned,
+      'answers.frameModeBase': this.frameModeBase === 'typed' ? null : this.frameModeBase,
+      'answers.frameModeTuned': this.frameModeTuned === 'typed' ? null : this.frameModeTuned,
     });
   }
 
@@ -270,6 +305,14 @@ export class AnswersView extends PairView {
 
   private suffix(side: Side): string {
     return side === 'base' ? this.suffixBase : this.suffixTuned;
+  }
+
+  private frame(side: Side): string {
+    return side === 'base' ? this.frameBase : this.frameTuned;
+  }
+
+  private frameMode(side: Side): FrameMode {
+    return side === 'base' ? this.frameModeBase : this.frameModeTuned;
   }
 
   private info(side: Side) {
@@ -296,6 +339,10 @@ export class AnswersView extends PairView {
     this.suffixTuned = p.suffix;
     this.templateBase = DEFAULT_TEMPLATE.base;
     this.templateTuned = DEFAULT_TEMPLATE.tuned;
+    this.frameModeBase = p.frames.base === 'auto' ? 'own' : 'typed';
+    this.frameBase = p.frames.base === 'auto' ? '' : p.frames.base;
+    this.frameModeTuned = p.frames.tuned === 'auto' ? 'own' : 'typed';
+    this.frameTuned = p.frames.tuned === 'auto' ? '' : p.frames.tuned;
     this.presetId = p.id;
     this.saveParams();
     void this.run();
@@ -333,12 +380,24 @@ export class AnswersView extends PairView {
     const prefix = this.candPrefix;
     const templates: Record<Side, Template> = { base: this.templateBase, tuned: this.templateTuned };
     const suffixes: Record<Side, string> = { base: this.suffixBase, tuned: this.suffixTuned };
+    const modes: Record<Side, FrameMode> = { base: this.frameModeBase, tuned: this.frameModeTuned };
+    const typed: Record<Side, string> = { base: this.frameBase, tuned: this.frameTuned };
+    const preset = ANSWER_PRESETS.find((p) => p.id === this.presetId) ?? null;
+    const frames = {} as Record<Side, FrameUsed>;
     try {
       // The two models live in two workers: score them side by side.
       const [b, t] = await Promise.all(
         SIDES.map(async (side) => {
-          const context = await engines[side].encode(prompt, templates[side]);
-          return scoreAnswers(engines[side], context, choices, {
+          const engine = engines[side];
+          const context = await engine.encode(prompt, templates[side]);
+          if (modes[side] === 'own') {
+            const f = await findFrame(engine, context, choices, { prefix, suffix: suffixes[side], signal: abort.signal });
+            frames[side] = { mode: 'own', text: f.text, ids: f.frame, greedy: await engine.decode(f.greedy) };
+          } else {
+            frames[side] = { mode: 'typed', text: typed[side], ids: typed[side] === '' ? [] : await engine.encodeContinuation(typed[side]) };
+          }
+          return scoreAnswers(engine, context, choices, {
+            frame: frames[side].ids,
             prefix,
             suffix: suffixes[side],
             signal: abort.signal,
@@ -349,7 +408,12 @@ export class AnswersView extends PairView {
         }),
       );
       if (abort.signal.aborted) throw Object.assign(new Error('cancelled'), { name: 'LabAbortError' });
-      this.scored = { scores: { base: b!, tuned: t! }, prompt, templates, prefix, suffixes, choices };
+      this.scored = { scores: { base: b!, tuned: t! }, frames, preset, prompt, templates, prefix, suffixes, choices };
+      this.free = null;
+      // An own opener found greedily is shown in its field (typing there makes it a typed frame).
+      this.frameBase = frames.base.text;
+      this.frameTuned = frames.tuned.text;
+      this.saveParams();
       this.runs++;
       this.dataset['runs'] = String(this.runs);
       this.setViewState('done');
@@ -390,7 +454,11 @@ export class AnswersView extends PairView {
           <button id=${`preset-${p.id}`} data-preset=${p.id} aria-pressed=${this.presetId === p.id ? 'true' : 'false'} ?disabled=${this.running || !this.pairReady} @click=${() => this.applyPreset(p)}>
             ${p.label}
           </button>
-          <span class="published">${p.published ? `Published (davinci vs text-davinci-002): ${p.published}` : 'No published figure.'}</span>
+          <span class="published" data-published=${p.id}
+            >${p.published
+              ? html`Published (raw): ${p.published.rows.map((r, i) => html`${i ? ' vs ' : ''}${r.model} “${r.answer}” ${formatPercent(r.prob)}`)} (uniform ${formatPercent(p.published.uniform)})`
+              : p.note ?? 'No published figure.'}</span
+          >
         </div>`,
       )}
     </div>`;
@@ -405,6 +473,34 @@ export class AnswersView extends PairView {
       }
     })();
     return html`<div class="field">
+      ${SIDES.map(
+        (side) => html`<label for=${`frame-${side}`}>Frame for the ${side} model: its words in its turn before the answer</label>
+          <div class="row">
+            <select
+              id=${`frame-mode-${side}`}
+              aria-label=${`${side} frame mode`}
+              @change=${(e: Event) => this.set(side === 'base' ? 'frameModeBase' : 'frameModeTuned', (e.target as HTMLSelectElement).value as FrameMode)}
+            >
+              <option value="typed" ?selected=${this.frameMode(side) === 'typed'}>typed</option>
+              <option value="own" ?selected=${this.frameMode(side) === 'own'}>its own opener (greedy)</option>
+            </select>
+            <input
+              id=${`frame-${side}`}
+              class="affix"
+              style="flex:1"
+              placeholder=${this.frameMode(side) === 'own' ? 'found when you score' : 'none: candidates right after the context'}
+              .value=${escapeAffix(this.frame(side))}
+              @input=${(e: Event) => {
+                this.set(side === 'base' ? 'frameModeBase' : 'frameModeTuned', 'typed');
+                this.set(side === 'base' ? 'frameBase' : 'frameTuned', unescapeAffix((e.target as HTMLInputElement).value));
+              }}
+            />
+          </div>`,
+      )}
+      <span class="example"
+        >A tuned model opens its turn with its own words (“Sure! How about …”); scored right after the context, the candidates sit on a path it rarely takes. “Its
+        own opener” cuts the model's greedy answer where the candidates' first tokens get the most probability.</span
+      >
       <label for="prefix">Prefix (before every candidate; type \n for a newline)</label>
       <div class="row">
         <input
@@ -432,7 +528,7 @@ export class AnswersView extends PairView {
             <button class="small" title="No suffix" @click=${() => this.set(side === 'base' ? 'suffixBase' : 'suffixTuned', '')}>none</button>
           </div>
           <span class="example"
-            >the ${side} model scores e.g. <code class="tok">${shown(this.candPrefix + first + this.suffix(side))}</code> after its ${this.template(side)} context</span
+            >the ${side} model scores e.g. <code class="tok">${shown(this.frame(side) + this.candPrefix + first + this.suffix(side))}</code> after its ${this.template(side)} context</span
           >`,
       )}
     </div>`;
@@ -523,6 +619,71 @@ export class AnswersView extends PairView {
     </div>`;
   }
 
+  /** Covered mass below 50%: a clear warning per model, with the frame used and the model's own answer. */
+  private renderLowMass(s: Scored, r: Record<Side, AnswersResult>) {
+    const low = SIDES.filter((side) => r[side].mass < LOW_MASS);
+    if (!low.length) return nothing;
+    return html`<div class="warnings low-mass" role="alert" id="low-mass">
+      <strong>Low mass: the shares describe a path the model rarely takes.</strong>
+      <ul>
+        ${low.map((side) => {
+          const f = s.frames[side];
+          return html`<li data-low-mass=${side} data-value=${String(r[side].mass)}>
+            the ${side} model puts only <b>${formatPercent(r[side].mass)}</b> of its probability on the ${s.choices.length} candidates (below ${formatPercent(LOW_MASS)}) after
+            ${f.text === '' ? 'no frame' : html`the ${f.mode === 'own' ? 'own opener' : 'typed frame'} <code class="tok">${shown(f.text)}</code>`}.
+            ${f.greedy !== undefined ? html`Its greedy answer: <span class="gen-inline">${f.greedy}</span>.` : nothing}
+          </li>`;
+        })}
+      </ul>
+      ${s.preset?.note ? html`<p>${s.preset.note}</p>` : nothing} Give a frame (the model's own words before the answer), widen the candidate set, or use free answers below.
+    </div>`;
+  }
+
+  /** The published figures (raw probabilities) beside the lab models' raw probabilities of the same answers. */
+  private renderPublished(s: Scored, r: Record<Side, AnswersResult>) {
+    const pub = s.preset?.published;
+    if (!pub || s.preset!.prompt !== s.prompt) return nothing;
+    const raw = (side: Side, text: string) => r[side].choices.find((c) => c.text === text);
+    const argmax = (side: Side) => r[side].choices.reduce((a, c) => (c.prob > a.prob ? c : a));
+    return html`<div class="card" id="published">
+      <h3>Published figures next to the raw probabilities</h3>
+      <p class="status">
+        <a href=${PUBLISHED_SOURCE.url} target="_blank" rel="noopener">${PUBLISHED_SOURCE.title}</a>, prompt “${pub.prompt}”: each model's arg-max answer and its raw next-token
+        probability (not renormalised over the answers; a uniform generator gives ${formatPercent(pub.uniform)}). Beside them: the lab models' raw probability of the same
+        answer after their frame, and their own arg-max. Different models, prompts and tokenizers: compare the pattern, not the digits.
+      </p>
+      <table class="data">
+        <thead>
+          <tr>
+            <th>published model</th>
+            <th>its arg-max</th>
+            <th class="num">raw p</th>
+            <th>lab model</th>
+            <th class="num">raw p of that answer</th>
+            <th>lab arg-max</th>
+            <th class="num">raw p</th>
+          </tr>
+        </thead>
+        <tbody>
+          ${pub.rows.map((row) => {
+            const side: Side = row.model === 'davinci' ? 'base' : 'tuned';
+            const same = raw(side, row.answer);
+            const top = argmax(side);
+            return html`<tr data-published-row=${row.model}>
+              <td>${row.model}</td>
+              <td><code class="tok">${row.answer}</code></td>
+              <td class="num" data-value=${String(row.prob)}>${formatPercent(row.prob)}</td>
+              <td>lab-${side}</td>
+              <td class="num" data-lab-prob=${same ? String(same.prob) : ''}>${same ? formatPercent(same.prob) : '—'}</td>
+              <td><code class="tok">${shown(top.text)}</code></td>
+              <td class="num" data-lab-top=${String(top.prob)}>${formatPercent(top.prob)}</td>
+            </tr>`;
+          })}
+        </tbody>
+      </table>
+    </div>`;
+  }
+
   private renderStats(r: Record<Side, AnswersResult>, n: number) {
     const row = (label: string, title: string, key: string, value: (x: AnswersResult) => number, fmt: (x: number) => string) =>
       html`<tr>
@@ -538,7 +699,13 @@ export class AnswersView extends PairView {
         </tr>
       </thead>
       <tbody>
-        ${row('mass the set covers', 'Total probability of all candidates (prefix + candidate + suffix) after the prompt', 'mass', (x) => x.mass, formatPercent)}
+        ${row(
+          'mass the set covers',
+          'Total probability of the candidates (frame, then prefix + candidate + suffix) after the prompt: the probability of the union of their paths. Below 50% the shares describe a path the model rarely takes.',
+          'mass',
+          (x) => x.mass,
+          (x) => `${formatPercent(x)}${x < LOW_MASS ? ' ⚠ low' : ''}`,
+        )}
         ${row('entropy (nats)', `Entropy of the distribution renormalised over the set; uniform = ln ${n} = ${formatNumber(Math.log(n))}`, 'entropy', (x) => x.normalized.entropy, (x) =>
           formatNumber(x),
         )}
@@ -571,7 +738,7 @@ export class AnswersView extends PairView {
         labels: s.choices.map(shown),
         datasets: SIDES.map((side) => ({
           label: side,
-          data: normalizedShares(r[side].choices),
+          data: r[side].choices.map((c) => c.share),
           backgroundColor: MODEL_COLORS[side],
           borderWidth: 0,
           categoryPercentage: many ? 1 : 0.8,
@@ -595,7 +762,7 @@ export class AnswersView extends PairView {
   }
 
   private renderTable(s: Scored, r: Record<Side, AnswersResult>) {
-    const shares = { base: normalizedShares(r.base.choices), tuned: normalizedShares(r.tuned.choices) };
+    const shares = { base: r.base.choices.map((c) => c.share), tuned: r.tuned.choices.map((c) => c.share) };
     const order = s.choices.map((_, i) => i).sort((a, b) => r[this.sortBy].choices[b]!.logp - r[this.sortBy].choices[a]!.logp || a - b);
     return html`<div class="row" style="margin-bottom:0.3rem">
         <h3 style="margin:0">Candidates, most likely first under</h3>
@@ -610,10 +777,10 @@ export class AnswersView extends PairView {
               <th class="num">#</th>
               <th>candidate</th>
               <th class="num">tokens</th>
-              <th class="num base" title="probability of prefix + candidate + suffix after the base's context">p base</th>
-              <th class="num base" title="renormalised over the set">share</th>
-              <th class="num tuned" title="probability of prefix + candidate + suffix after the tuned model's context">p tuned</th>
-              <th class="num tuned" title="renormalised over the set">share</th>
+              <th class="num base" title="raw probability of prefix + candidate + suffix after the base's context and frame">raw p base</th>
+              <th class="num base" title="share of the set: the raw probability (less any longer candidate's path it starts) renormalised over the candidates">share</th>
+              <th class="num tuned" title="raw probability of prefix + candidate + suffix after the tuned model's context and frame">raw p tuned</th>
+              <th class="num tuned" title="share of the set: the raw probability (less any longer candidate's path it starts) renormalised over the candidates">share</th>
             </tr>
           </thead>
           <tbody>
@@ -660,11 +827,20 @@ export class AnswersView extends PairView {
           <b data-temperature=${String(this.temperature)}>T = ${this.temperature.toFixed(2)}</b>
           <span class="status">re-tempered exactly from the kept logits — the models are not run again</span>
         </div>
-        ${this.renderWarnings(s)}
+        ${this.renderLowMass(s, r)} ${this.renderWarnings(s)}
       </div>
+      ${this.renderPublished(s, r)}
       <div class="card grid2">
         <div>
           <h3>${n} candidates · prefix <code class="tok">${shown(s.prefix)}</code></h3>
+          <p class="status" id="frames-used">
+            ${SIDES.map(
+              (side) =>
+                html`<span data-frame-side=${side} data-frame-ids=${s.frames[side].ids.join(',')}
+                  >${side} frame${s.frames[side].mode === 'own' ? ' (its own opener)' : ''}: ${s.frames[side].text === '' ? 'none' : html`<code class="tok">${shown(s.frames[side].text)}</code>`}
+                </span> `,
+            )}
+          </p>
           ${this.renderStats(r, n)}
         </div>
         <div>
@@ -672,7 +848,95 @@ export class AnswersView extends PairView {
           <lab-chart .config=${this.chartConfig(s, r)} label="Each candidate's share of the set under the base and the tuned model (grouped bars)"></lab-chart>
         </div>
       </div>
-      <div class="card">${this.renderTable(s, r)}</div>`;
+      <div class="card">${this.renderTable(s, r)}</div>
+      ${this.renderFree(s)}`;
+  }
+
+  /** Free answers: N samples per model, classified into the candidates or "other". */
+  private async runFree(s: Scored): Promise<void> {
+    if (this.freeRunning) return;
+    let regex: RegExp | undefined;
+    if (this.freeRegex !== '') {
+      try {
+        regex = new RegExp(this.freeRegex, 'u');
+      } catch (err) {
+        this.error = { name: 'Input', message: `The answer pattern is not a valid regular expression: ${(err as Error).message}` };
+        return;
+      }
+    }
+    if (!Number.isInteger(this.freeN) || this.freeN < 1 || this.freeN > 256) {
+      this.error = { name: 'Input', message: 'Free answers: the sample count must be a whole number from 1 to 256.' };
+      return;
+    }
+    this.error = null;
+    this.freeRunning = true;
+    const engines: Record<Side, Engine> = { base: this.base!, tuned: this.tuned! };
+    try {
+      const [b, t] = await Promise.all(
+        SIDES.map(async (side) =>
+          freeAnswers(engines[side], s.scores[side].context, s.choices, { samples: this.freeN, maxTokens: 24, seed: 0, temperature: this.temperature, ...(regex ? { regex } : {}) }),
+        ),
+      );
+      this.free = { key: s, results: { base: b!, tuned: t! } };
+    } catch (err) {
+      this.error = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
+    } finally {
+      this.freeRunning = false;
+    }
+  }
+
+  private renderFree(s: Scored) {
+    const f = this.free?.key === s ? this.free.results : null;
+    return html`<div class="card" id="free">
+      <h3>Free answers</h3>
+      <p class="status">
+        For answers that do not start at a fixed place: each model writes N completions after its context (no frame) at the slider's temperature, seed 0, up to 24 tokens;
+        each is classified as a candidate (the pattern's first capture group, or the whole trimmed text when the pattern is empty) or as “other”.
+      </p>
+      <div class="row">
+        <label>samples <input id="free-n" type="number" min="1" max="256" .value=${String(this.freeN)} @change=${(e: Event) => (this.freeN = Number((e.target as HTMLInputElement).value))} /></label>
+        <label>answer pattern <input id="free-regex" .value=${this.freeRegex} @input=${(e: Event) => (this.freeRegex = (e.target as HTMLInputElement).value)} /></label>
+        <button id="free-run" ?disabled=${this.freeRunning || this.running || !this.pairReady} @click=${() => void this.runFree(s)}>Sample free answers</button>
+        ${this.freeRunning ? html`<span class="status">Sampling…</span>` : nothing}
+      </div>
+      ${f
+        ? html`<table class="data" id="free-table">
+              <thead>
+                <tr>
+                  <th>answer</th>
+                  <th class="num base">base</th>
+                  <th class="num tuned">tuned</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${s.choices
+                  .map((c, i) => ({ c, i }))
+                  .filter(({ i }) => f.base.counts[i]!.count + f.tuned.counts[i]!.count > 0)
+                  .map(
+                    ({ c, i }) => html`<tr data-free=${c} data-base=${f.base.counts[i]!.count} data-tuned=${f.tuned.counts[i]!.count}>
+                      <td><code class="tok">${shown(c)}</code></td>
+                      <td class="num">${f.base.counts[i]!.count} (${formatPercent(f.base.counts[i]!.fraction)})</td>
+                      <td class="num">${f.tuned.counts[i]!.count} (${formatPercent(f.tuned.counts[i]!.fraction)})</td>
+                    </tr>`,
+                  )}
+                <tr data-free-other data-base=${f.base.other} data-tuned=${f.tuned.other}>
+                  <td>other</td>
+                  <td class="num">${f.base.other} (${formatPercent(f.base.other_fraction)})</td>
+                  <td class="num">${f.tuned.other} (${formatPercent(f.tuned.other_fraction)})</td>
+                </tr>
+              </tbody>
+            </table>
+            <details>
+              <summary>The samples</summary>
+              ${SIDES.map(
+                (side) => html`<h4>${side}</h4>
+                  <ol>
+                    ${f[side].samples.map((x) => html`<li><span class="gen-inline">${x.text}</span> → ${x.answer ?? 'other'}</li>`)}
+                  </ol>`,
+              )}
+            </details>`
+        : nothing}
+    </div>`;
   }
 
   override render() {

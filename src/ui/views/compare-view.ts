@@ -18,9 +18,11 @@ import {
   comparePositionsCsv,
   contextIds,
   contextText,
+  neutralControls,
   type Alternative,
   type BaseTemplate,
   type CompareResult,
+  type NeutralControls,
   type PositionRecord,
   type TunedTemplate,
 } from '../../lab/compare';
@@ -82,6 +84,7 @@ interface Fields {
   tunedTemplate: TunedTemplate;
   maxTokens: number;
   cross: boolean;
+  samples: number;
   colorBy: ColorBy;
 }
 
@@ -196,6 +199,15 @@ export class CompareView extends PairView {
       .tok.shifted {
         background: rgba(217, 60, 40, 0.55);
       }
+      .tok.uncounted {
+        border-style: dashed;
+        color: var(--muted);
+      }
+      .summary dd .floor {
+        display: block;
+        font-size: 0.78rem;
+        color: var(--muted);
+      }
       .tok.selected {
         outline: 2px solid var(--accent);
         outline-offset: 1px;
@@ -307,6 +319,8 @@ export class CompareView extends PairView {
   @state() private tunedTemplate: TunedTemplate = pick(queryParam('compare.tunedTemplate'), TUNED_TEMPLATES, 'chat');
   @state() private maxTokens = Math.round(numberParam('compare.max', 48));
   @state() private cross = queryParam('compare.cross') === '1';
+  /** Own samples per model at T = 1 for the on-policy branching factor (0 = skip). */
+  @state() private samples = Math.round(numberParam('compare.samples', 16));
   @state() private colorBy: ColorBy = pick(queryParam('compare.color'), ['class', 'kl'] as const, 'class');
 
   @state() private contexts: { base: { text: string; tokens: number } | null; tuned: { text: string; tokens: number } | null } = { base: null, tuned: null };
@@ -320,6 +334,8 @@ export class CompareView extends PairView {
 
   private abort: AbortController | null = null;
   private contextsKey = '';
+  /** The noise floor depends only on the pair: computed once per pair of engines. */
+  private controls: { base: unknown; tuned: unknown; value: NeutralControls } | null = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -367,6 +383,7 @@ export class CompareView extends PairView {
       'compare.tunedTemplate': this.tunedTemplate === 'chat' ? null : this.tunedTemplate,
       'compare.max': this.maxTokens === 48 ? null : String(this.maxTokens),
       'compare.cross': this.cross ? '1' : null,
+      'compare.samples': this.samples === 16 ? null : String(this.samples),
       'compare.color': this.colorBy === 'class' ? null : this.colorBy,
     });
   }
@@ -389,6 +406,7 @@ export class CompareView extends PairView {
     if (!this.pairReady) return 'Both models must be loaded first.';
     if (this.prompt.trim() === '') return 'The prompt is empty: type one.';
     if (this.source === 'typed' && this.response === '') return 'The response is empty: type one, or let a model answer.';
+    if (!Number.isInteger(this.samples) || this.samples < 0 || this.samples > 256) return 'Samples for the branching factor must be a whole number from 0 to 256 (0 skips it).';
     if (!Number.isInteger(this.maxTokens) || this.maxTokens < 1 || this.maxTokens > MAX_TOKENS_LIMIT) return `Max tokens must be a whole number from 1 to ${MAX_TOKENS_LIMIT}.`;
     if (this.source !== 'typed' && !(this.temperature >= 0 && this.temperature <= 5)) return 'The temperature must be between 0 (greedy) and 5.';
     if (!Number.isInteger(this.seed)) return 'The seed must be a whole number.';
@@ -425,7 +443,7 @@ export class CompareView extends PairView {
     this.abort = abort;
     this.running = true;
     this.setViewState('running');
-    const { prompt, source, temperature, seed, baseTemplate, tunedTemplate, maxTokens, cross } = this;
+    const { prompt, source, temperature, seed, baseTemplate, tunedTemplate, maxTokens, cross, samples } = this;
     try {
       let responseIds: number[] | undefined;
       let origin = 'typed response';
@@ -447,8 +465,15 @@ export class CompareView extends PairView {
         responseIds = g.ids;
         origin = `${source}'s answer (${temperature > 0 ? `sampled at T = ${temperature}, seed ${seed}` : 'greedy'}, ${g.stopped === 'eos' ? 'ended' : 'length limit'})`;
       }
-      this.progress = cross ? 'Scoring under both models, then cross-scoring each model’s greedy answer…' : 'Scoring under both models…';
+      if (this.controls?.base !== base || this.controls.tuned !== tuned) {
+        this.progress = 'Scoring held-out human text under both models (the noise floor)…';
+        this.controls = { base, tuned, value: await neutralControls(base, tuned) };
+      }
+      this.progress = `Scoring under both models${samples > 0 ? `, then ${samples} samples of each at T = 1 for the branching factor` : ''}${cross ? ', then cross-scoring each model’s greedy answer' : ''}…`;
       const r = await compare({
+        controls: this.controls.value,
+        samples,
+        seed,
         base,
         tuned,
         prompt,
@@ -585,6 +610,16 @@ export class CompareView extends PairView {
             .value=${String(this.maxTokens)}
             @change=${(e: Event) => this.set('maxTokens', Number((e.target as HTMLInputElement).value))}
         /></label>
+        <label title="Samples of each model at T = 1 (its own answers) for Yang & Holtzman's branching factor; 0 skips it"
+          >BF samples
+          <input
+            id="samples"
+            type="number"
+            min="0"
+            max="256"
+            .value=${String(this.samples)}
+            @change=${(e: Event) => this.set('samples', Number((e.target as HTMLInputElement).value))}
+        /></label>
         <label title="Also let each model answer greedily and score each answer under both models"
           ><input id="cross" type="checkbox" .checked=${this.cross} @change=${(e: Event) => this.set('cross', (e.target as HTMLInputElement).checked)} />
           cross-score</label
@@ -635,7 +670,8 @@ export class CompareView extends PairView {
       <div class="legend">
         ${this.colorBy === 'class'
           ? html`<span class="tok unshifted">unshifted</span> base rank 1 <span class="tok marginal">marginal</span> rank 2–3
-              <span class="tok shifted">shifted</span> rank &gt; 3 (under the base)`
+              <span class="tok shifted">shifted</span> rank &gt; 3 (under the base)
+              <span class="tok uncounted">end</span> the tuned end-of-turn token, not classed`
           : html`<span class="tok" style=${`background:${klBackground(0, 1)}`}>0</span> …
               <span class="tok" style=${`background:${klBackground(1, 1)}`}>${formatNumber(maxKl)}</span> nats (the largest KL in this response)`}
         <span>· hover or focus a token (← → to move) for both models' top 5</span>
@@ -645,12 +681,13 @@ export class CompareView extends PairView {
           (p, i) => html`<span
             role="listitem"
             tabindex=${i === this.selected ? 0 : -1}
-            class="tok ${this.colorBy === 'class' ? p.class : ''} ${i === this.selected ? 'selected' : ''}"
+            class="tok ${this.colorBy === 'class' ? (p.counted ? p.class : 'uncounted') : ''} ${i === this.selected ? 'selected' : ''}"
             style=${this.colorBy === 'kl' ? `background:${klBackground(p.kl_tuned_base, maxKl)}` : ''}
             data-pos=${i}
             data-class=${p.class}
+            data-counted=${p.counted ? '1' : '0'}
             data-token-id=${p.id}
-            aria-label=${`${visibleToken(p.text)}: ${p.class}, base rank ${p.rank_base}, KL ${formatNumber(p.kl_tuned_base)}`}
+            aria-label=${`${visibleToken(p.text)}: ${p.counted ? p.class : 'end of turn, not classed'}, base rank ${p.rank_base}, KL ${formatNumber(p.kl_tuned_base)}`}
             title=${`${p.class} · p base ${formatPercent(Math.exp(p.logp_base))} · p tuned ${formatPercent(Math.exp(p.logp_tuned))} · KL ${formatNumber(p.kl_tuned_base)}`}
             @mouseenter=${() => this.select(i)}
             @focus=${() => this.select(i)}
@@ -687,7 +724,7 @@ export class CompareView extends PairView {
         <span>Position ${this.selected}: <code>${visibleToken(p.text)}</code></span>
         <span>p base <b>${formatPercent(Math.exp(p.logp_base))}</b> (rank ${p.rank_base})</span>
         <span>p tuned <b>${formatPercent(Math.exp(p.logp_tuned))}</b> (rank ${p.rank_tuned})</span>
-        <span>KL ${formatNumber(p.kl_tuned_base)} nats · ${p.class}</span>
+        <span>KL ${formatNumber(p.kl_tuned_base)} nats · ${p.counted ? p.class : 'end of turn, not classed'}</span>
       </div>
       <div class="alts">${this.renderAlts('base', p.top_base, p.id)} ${this.renderAlts('tuned', p.top_tuned, p.id)}</div>
     </div>`;
@@ -748,17 +785,46 @@ export class CompareView extends PairView {
 
   private renderSummary(r: CompareResult) {
     const s = r.summary;
+    const c = s.controls;
+    const counted = r.positions.filter((p) => p.counted);
     const counts = { unshifted: 0, marginal: 0, shifted: 0 };
-    for (const p of r.positions) counts[p.class]++;
+    for (const p of counted) counts[p.class]++;
+    const left = r.positions.length - counted.length;
+    const floor = (key: 'unshifted' | 'marginal' | 'shifted') => {
+      const v = c[`${key}_on_neutral_text`];
+      return html`<span class="floor" data-control=${`${key}_on_neutral_text`} data-value=${String(v)}>human text: ${formatPercent(v)}</span>`;
+    };
+    const bf = (v: number | null) => (v === null ? '—' : formatNumber(v, 2));
     return html`<div class="card" id="summary">
-      <h3>Summary over ${r.positions.length} response tokens</h3>
+      <h3>Summary over ${counted.length} response tokens${left ? html` <span class="status">(the tuned end-of-turn token is shown but not classed)</span>` : nothing}</h3>
+      <p class="status" data-controls-note>
+        Noise floor beside each figure: the same quantity on ${c.tokens} tokens of held-out human text (Brown ${c.docs.join(', ')}, documents the base did not train on), scored as plain
+        text. A tuned answer is only "shifted" where its figure stands above the human text's.
+      </p>
       <dl class="summary">
-        <div><dt>unshifted (base rank 1)</dt><dd data-summary="unshifted" data-value=${String(s.unshifted)}>${formatPercent(s.unshifted)} · ${counts.unshifted}</dd></div>
-        <div><dt>marginal (base rank 2–3)</dt><dd data-summary="marginal" data-value=${String(s.marginal)}>${formatPercent(s.marginal)} · ${counts.marginal}</dd></div>
-        <div><dt>shifted (base rank &gt; 3)</dt><dd data-summary="shifted" data-value=${String(s.shifted)}>${formatPercent(s.shifted)} · ${counts.shifted}</dd></div>
-        <div><dt>mean KL(tuned‖base)</dt><dd data-summary="mean_kl" data-value=${String(s.mean_kl)}>${formatNumber(s.mean_kl, 4)} nats</dd></div>
+        <div><dt>unshifted (base rank 1)</dt><dd data-summary="unshifted" data-value=${String(s.unshifted)}>${formatPercent(s.unshifted)} · ${counts.unshifted} ${floor('unshifted')}</dd></div>
+        <div><dt>marginal (base rank 2–3)</dt><dd data-summary="marginal" data-value=${String(s.marginal)}>${formatPercent(s.marginal)} · ${counts.marginal} ${floor('marginal')}</dd></div>
+        <div><dt>shifted (base rank &gt; 3)</dt><dd data-summary="shifted" data-value=${String(s.shifted)}>${formatPercent(s.shifted)} · ${counts.shifted} ${floor('shifted')}</dd></div>
         <div>
-          <dt title="exp(mean entropy) over the response's positions">branching factor base / tuned</dt>
+          <dt>mean KL(tuned‖base)</dt>
+          <dd data-summary="mean_kl" data-value=${String(s.mean_kl)}>
+            ${formatNumber(s.mean_kl, 4)} nats
+            <span class="floor" data-control="mean_kl_on_neutral_text" data-value=${String(c.mean_kl_on_neutral_text)}>human text: ${formatNumber(c.mean_kl_on_neutral_text, 4)} nats</span>
+          </dd>
+        </div>
+        <div>
+          <dt title="Yang & Holtzman (2025): exp of the mean per-position entropy over each model's own samples at T = 1">branching factor (Y&amp;H, own samples) base / tuned</dt>
+          <dd data-summary="bf_on_policy" data-base=${String(s.bf_on_policy_base)} data-tuned=${String(s.bf_on_policy_tuned)}>
+            ${bf(s.bf_on_policy_base)} / ${bf(s.bf_on_policy_tuned)}
+            <span class="floor">${s.bf_on_policy_base === null ? 'no samples asked for' : `${r.on_policy?.base.length ?? 0} samples each at T = 1`}</span>
+          </dd>
+        </div>
+        <div>
+          <dt title="Y&H's nudging: the base's exp(mean entropy) along the tuned model's own samples (after its prefixes), to compare with the base's own">base after the tuned prefixes (nudging)</dt>
+          <dd data-summary="bf_nudged_base" data-value=${String(s.bf_nudged_base)}>${bf(s.bf_nudged_base)} <span class="floor">vs ${bf(s.bf_on_policy_base)} after its own</span></dd>
+        </div>
+        <div>
+          <dt title="exp(mean entropy) of each model along THIS response, teacher-forced: not Y&H's branching factor">teacher-forced exp(mean H) along this response, base / tuned</dt>
           <dd data-summary="branching" data-base=${String(s.branching_factor_base)} data-tuned=${String(s.branching_factor_tuned)}>
             ${formatNumber(s.branching_factor_base, 2)} / ${formatNumber(s.branching_factor_tuned, 2)}
           </dd>
@@ -871,6 +937,7 @@ export class CompareView extends PairView {
                 data-entropy-base=${String(p.entropy_base)}
                 data-entropy-tuned=${String(p.entropy_tuned)}
                 data-class=${p.class}
+                data-counted=${p.counted ? '1' : '0'}
                 data-kl-sharpened=${String(p.kl_tuned_sharpened)}
               >
                 <td class="num">${i}</td>
@@ -882,7 +949,7 @@ export class CompareView extends PairView {
                 <td class="num">${formatNumber(p.kl_tuned_base)}</td>
                 <td class="num">${formatNumber(p.entropy_base)}</td>
                 <td class="num">${formatNumber(p.entropy_tuned)}</td>
-                <td><span class="tok ${p.class}">${p.class}</span></td>
+                <td>${p.counted ? html`<span class="tok ${p.class}">${p.class}</span>` : html`<span class="tok uncounted" title="the tuned end-of-turn token: not classed">not classed</span>`}</td>
                 <td class="num">${formatNumber(p.kl_tuned_sharpened)}</td>
                 <td><code>${visibleToken(p.top1_base.text)}</code></td>
               </tr>`,

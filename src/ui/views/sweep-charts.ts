@@ -3,7 +3,7 @@ import type { ChartConfiguration, ChartDataset } from 'chart.js';
 import { histogram, type SweepRun } from '../../lab/sweep';
 import { MODEL_COLORS } from '../lab-chart';
 import type { Side } from '../params';
-import type { Grouping, SideExact } from './sweep-export';
+import type { Grouping, SideExact, SweepMatch } from './sweep-export';
 
 const SIDES: Side[] = ['base', 'tuned'];
 const NAME: Record<Side, string> = { base: 'base', tuned: 'tuned' };
@@ -31,23 +31,28 @@ function config(datasets: LineDs[], yTitle: string, extra: { yMin?: number; yMax
   };
 }
 
-export function exactCharts(exact: Record<Side, SideExact>, match: { target: number; temperature: number | null }) {
+export function exactCharts(exact: Record<Side, SideExact>, match: SweepMatch) {
   const pts = (m: Side, f: (p: SideExact['curves']['points'][number]) => number) => exact[m].curves.points.map((p) => ({ x: p.temperature, y: f(p) }));
   const ts = exact.base.curves.points.map((p) => p.temperature);
   const [lo, hi] = [Math.min(...ts), Math.max(...ts)];
-  const target: LineDs = {
+  const targetLine = (y: number): LineDs => ({
     label: 'base at T = 1',
     data: [
-      { x: lo, y: match.target },
-      { x: hi, y: match.target },
+      { x: lo, y },
+      { x: hi, y },
     ],
     borderColor: '#8a94a3',
     backgroundColor: '#8a94a3',
     borderDash: [3, 3],
     borderWidth: 1.5,
     pointRadius: 0,
-  };
-  const entropyFirst = config([...SIDES.map((m) => line(NAME[m], m, pts(m, (p) => p.entropy_first))), target], 'entropy (nats)', { yMin: 0 });
+  });
+  const entropyFirst = config([...SIDES.map((m) => line(NAME[m], m, pts(m, (p) => p.entropy_first))), targetLine(match.first.target)], 'entropy (nats)', { yMin: 0 });
+  const own = config(
+    [...SIDES.map((m) => line(NAME[m], m, exact[m].ownMeanEntropy.map((y, i) => ({ x: ts[i]!, y })))), targetLine(match.target)],
+    'mean entropy over its own answers (nats)',
+    { yMin: 0 },
+  );
   const mass = config(
     SIDES.flatMap((m) => [line(`${NAME[m]} top-1`, m, pts(m, (p) => p.top1_mass)), line(`${NAME[m]} top-5`, m, pts(m, (p) => p.top5_mass), [6, 4])]),
     'probability mass',
@@ -58,7 +63,7 @@ export function exactCharts(exact: Record<Side, SideExact>, match: { target: num
     'mean entropy along reference (nats)',
     { yMin: 0 },
   );
-  return { entropyFirst, mass, along };
+  return { entropyFirst, mass, along, own };
 }
 
 export function sampledCharts(runs: Record<Side, SweepRun[]>) {

@@ -4,7 +4,7 @@
  * model × temperature × kind (exact or sampled).
  */
 import type { Template } from '../../engine/types';
-import { histogram, type ExactCurves, type SweepRun } from '../../lab/sweep';
+import { histogram, type ExactCurves, type OwnAnswers, type SweepRun } from '../../lab/sweep';
 import type { CsvCell } from '../download';
 import type { Side } from '../params';
 
@@ -19,6 +19,18 @@ export interface SideExact {
   /** The reference is the model's own greedy continuation (not a user text). */
   greedy: boolean;
   curves: ExactCurves;
+  /** The model's own answers (samples at T = 1) behind the matching temperature. */
+  own: OwnAnswers;
+  /** Mean entropy over the positions of its own answers, at each grid temperature (exact re-tempering). */
+  ownMeanEntropy: number[];
+}
+
+/** The matching temperature over the answers' positions, and the first-position one beside it. */
+export interface SweepMatch {
+  target: number;
+  temperature: number | null;
+  positions: { base: number; tuned: number };
+  first: { target: number; temperature: number | null };
 }
 
 export interface SweepSettings {
@@ -39,7 +51,7 @@ export interface Grouping {
 export interface SweepState {
   settings: SweepSettings;
   exact: Record<Side, SideExact>;
-  match: { target: number; temperature: number | null };
+  match: SweepMatch;
   runs: Record<Side, SweepRun[]>;
 }
 
@@ -59,11 +71,18 @@ export function sweepJson(s: SweepState, grouping: Grouping) {
       entropy_along: e.entropy_along,
       entropy_along_mean: e.entropy_along_mean,
     })),
+    own_answers: { samples: s.exact[m].own.samples, mean_entropy: s.exact[m].ownMeanEntropy },
     runs: s.runs[m].map((run) => ({ ...run, histogram: histogram(run.samples.map((x) => x.text), grouping) })),
   });
   return {
     settings: s.settings,
-    match: { base_entropy_at_T1: s.match.target, tuned_temperature: s.match.temperature },
+    match: {
+      base_entropy_at_T1: s.match.target,
+      tuned_temperature: s.match.temperature,
+      over: "each model's own answers (samples at T = 1), every position",
+      positions: s.match.positions,
+      first_position: { base_entropy_at_T1: s.match.first.target, tuned_temperature: s.match.first.temperature },
+    },
     base: side('base'),
     tuned: side('tuned'),
   };

@@ -12,7 +12,7 @@ import { customElement, state } from 'lit/decorators.js';
 import { isLabError } from '../../engine/errors';
 import type { Engine, Template } from '../../engine/types';
 import { visibleToken } from '../../lab/tokens';
-import { exactCurves, matchingTemperature, parseTemperatures, sampleBatch, sweepMetrics } from '../../lab/sweep';
+import { exactCurves, matchingTemperature, matchingTemperatureAlong, meanEntropyAt, ownAnswers, parseTemperatures, sampleBatch, sweepMetrics } from '../../lab/sweep';
 import { downloadCsv, downloadJson } from '../download';
 import { formatNumber } from '../format';
 import '../lab-chart';
@@ -141,7 +141,11 @@ export class SweepView extends PairView {
       reference = await engine.encodeContinuation(p.reference);
     }
     const curves = await exactCurves(engine, context, reference, p.grid);
+    // The model's own answers at T = 1 (same N, length and seed as the sampled runs), for the matching temperature.
+    const own = await ownAnswers(engine, context, { samples: p.samples, maxTokens: p.max_tokens, seed: p.seed, signal });
     return {
+      own,
+      ownMeanEntropy: p.grid.map((t) => meanEntropyAt(own.rows, t)),
       template,
       context,
       contextText: await engine.decode(context),
@@ -192,7 +196,7 @@ export class SweepView extends PairView {
       );
       const lo = Math.min(...p.grid);
       const hi = Math.max(...p.grid);
-      const match = matchingTemperature(exact.base.curves.first, exact.tuned.curves.first, lo, hi);
+      const match = { ...matchingTemperatureAlong(exact.base.own.rows, exact.tuned.own.rows, lo, hi), first: matchingTemperature(exact.base.curves.first, exact.tuned.curves.first, lo, hi) };
       const { reference: _r, ...settings } = p;
       const result: SweepState = { settings, exact, match, runs: { base: [], tuned: [] } };
       this.exactConfigs = exactCharts(exact, match);
@@ -367,18 +371,23 @@ export class SweepView extends PairView {
     const [lo, hi] = [Math.min(...r.settings.grid), Math.max(...r.settings.grid)];
     const t = r.match.temperature;
     return html`<p class="answer" data-match-temperature=${t === null ? 'none' : String(t)} data-match-target=${String(r.match.target)}>
-      How hot must the tuned model run to be as uncertain as the base at T = 1 (${formatNumber(r.match.target)} nats at the first position)?
+      How hot must the tuned model run to be as uncertain as the base at T = 1? Matched over the answers' positions: the base's mean
+      entropy over every position of its own ${r.settings.samples} answers at T = 1 (${r.match.positions.base} positions: ${formatNumber(r.match.target)} nats) against the tuned
+      model's mean entropy over its own answers (${r.match.positions.tuned} positions), re-tempered exactly.
       ${t === null
         ? html`<strong>It never gets there in the grid</strong> (T from ${lo} to ${hi}): ${this.neverWhy(r, lo, hi)}`
         : html`<strong>T ≈ ${formatNumber(t, 2)}</strong>.`}
+      <span class="hint" data-match-first-temperature=${r.match.first.temperature === null ? 'none' : String(r.match.first.temperature)} data-match-first-target=${String(r.match.first.target)}
+        >At the first position only: target ${formatNumber(r.match.first.target)} nats, ${r.match.first.temperature === null ? 'not reached in the grid' : `T ≈ ${formatNumber(r.match.first.temperature, 2)}`}.</span
+      >
     </p>`;
   }
 
   private neverWhy(r: SweepState, lo: number, hi: number): string {
-    const pts = r.exact.tuned.curves.points;
-    const at = (t: number) => pts.find((p) => p.temperature === t)!.entropy_first;
-    if (at(hi) < r.match.target) return `even at T = ${hi} its first-position entropy is only ${formatNumber(at(hi))} nats.`;
-    return `already at T = ${lo} its first-position entropy is ${formatNumber(at(lo))} nats.`;
+    const at = (t: number) => meanEntropyAt(r.exact.tuned.own.rows, t);
+    if (r.match.positions.tuned === 0) return 'its own answers are empty.';
+    if (at(hi) < r.match.target) return `even at T = ${hi} its mean entropy over its own answers is only ${formatNumber(at(hi))} nats.`;
+    return `already at T = ${lo} its mean entropy over its own answers is ${formatNumber(at(lo))} nats.`;
   }
 
   private renderReference(m: Side, e: SideExact) {
@@ -411,6 +420,10 @@ export class SweepView extends PairView {
         <figure>
           <figcaption>Top-1 and top-5 mass vs T</figcaption>
           <lab-chart data-chart="mass" .config=${c.mass} label="Probability mass of the top-1 and top-5 tokens against temperature"></lab-chart>
+        </figure>
+        <figure>
+          <figcaption>Mean entropy over each model's own answers vs T (the matching temperature)</figcaption>
+          <lab-chart data-chart="entropy-own" .config=${c.own} label="Mean entropy over each model's own answers at T = 1, re-tempered, against temperature, with the base's value at T = 1"></lab-chart>
         </figure>
         <figure>
           <figcaption>Mean entropy along the reference vs T</figcaption>
