@@ -69,7 +69,10 @@ interface KvBlock {
   length: number;
   masks: Uint8Array[];
   refs: number;
-  cpu?: Map<string, KvArray>;
+  /** The block's tensors on the CPU: one download per block, shared by every row that needs it (rows
+   *  forked from one prompt all point at the same block, and two downloads of one GPU tensor at once
+   *  fail). Kept as the promise so a second caller waits for the first download. */
+  cpu?: Promise<Map<string, KvArray>>;
 }
 
 interface SeqState {
@@ -397,21 +400,37 @@ export class LabEngine implements Engine {
   private dropRef(block: KvBlock | null): void {
     if (!block) return;
     block.refs--;
-    if (block.refs <= 0) {
-      for (const t of block.tensors.values()) {
-        if (t.location !== 'cpu') t.dispose();
+    if (block.refs > 0) return;
+    const tensors = [...block.tensors.values()];
+    const download = block.cpu;
+    block.tensors.clear();
+    block.cpu = undefined;
+    // Never dispose a tensor while it is being downloaded: wait for the download to settle first.
+    // A GPU tensor that was downloaded reports location 'cpu' but still holds its GPU buffer, so every
+    // tensor of the block is disposed (disposing a plain CPU tensor only drops its data).
+    const free = () => {
+      for (const t of tensors) {
+        try {
+          t.dispose();
+        } catch {
+          /* already disposed */
+        }
       }
-      block.tensors.clear();
-      block.cpu = undefined;
-    }
+    };
+    if (download) void download.then(free, free);
+    else free();
   }
 
-  /** Copy of a block's tensors on the CPU (downloaded once from the GPU if needed). */
-  private async cpuOf(block: KvBlock): Promise<Map<string, KvArray>> {
+  /** Copy of a block's tensors on the CPU (downloaded once from the GPU, however many rows ask). */
+  private cpuOf(block: KvBlock): Promise<Map<string, KvArray>> {
     if (!block.cpu) {
-      const cpu = new Map<string, KvArray>();
-      for (const [name, t] of block.tensors) cpu.set(name, (await t.getData()) as KvArray);
-      block.cpu = cpu;
+      const entries = [...block.tensors];
+      const download = Promise.all(entries.map(async ([name, t]) => [name, (await t.getData()) as KvArray] as const)).then((pairs) => new Map(pairs));
+      // A failed download is not remembered: the next caller tries again.
+      download.catch(() => {
+        if (block.cpu === download) block.cpu = undefined;
+      });
+      block.cpu = download;
     }
     return block.cpu;
   }
