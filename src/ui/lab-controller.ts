@@ -101,6 +101,13 @@ export class LabController implements ReactiveController {
     await Promise.all(SIDES.map((s) => this.loadSide(s, () => this.slots[s].load(this.params[s], backend))));
   }
 
+  /** Load both models again from the same sources (a lost GPU device), keeping the prompt and the
+   *  appended tokens: the next-token view recomputes when they are ready; other views keep their run's
+   *  settings for the user to run again. */
+  async reloadPair(): Promise<void> {
+    await Promise.all(SIDES.map((s) => this.loadSide(s, () => this.slots[s].load(this.params[s], this.params.backend))));
+  }
+
   cancel(side: Side): void {
     this.slots[side].cancel();
   }
