@@ -13,7 +13,7 @@ import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
 import { compare, type CompareResult } from '../src/lab/compare';
 import { visibleToken } from '../src/lab/tokens';
-import { launchChromium } from './lab-page';
+import { launchChromium, pairBackends } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
 const artifacts = join(repoRoot, 'e2e', '.artifacts');
@@ -201,6 +201,37 @@ describe('compare view', () => {
       expect(pageErrors).toEqual([]);
       // The typed response survives in the URL, so a link reopens the experiment.
       expect(new URL(page.url()).searchParams.get('compare.response')).toBe(hostile);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('on WebGPU (forced, SwiftShader): the "Are bugs real?" preset matches compare() on onnxruntime-node to 2e-3', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await page.goto(`${server.origin}/?backend=webgpu&view=compare`);
+      await page.locator('compare-view #preset-bugs:not([disabled])').waitFor({ timeout: 200_000 });
+      expect(await pairBackends(page)).toBe('webgpu,webgpu');
+      await runAndWait(page, '#preset-bugs');
+      const href = await page.locator('compare-view #export-json').getAttribute('href');
+      const json = JSON.parse(await page.evaluate(async (u) => (await fetch(u)).text(), href!)) as ReturnType<typeof import('../src/lab/compare').compareJson>;
+      const ids = json.response_tokens.map((t) => t.id);
+      expect(ids.length).toBeGreaterThan(0);
+      const ref: CompareResult = await compare({ base, tuned, prompt: 'Are bugs real?', responseIds: ids, baseTemplate: 'urial', tunedTemplate: 'chat' });
+      expect(json.contexts).toEqual(ref.contexts);
+      const shown = await readPositions(page);
+      expect(shown).toHaveLength(ref.positions.length);
+      shown.forEach((s, k) => {
+        const r = ref.positions[k]!;
+        expect(s.id).toBe(r.id);
+        expect(Math.abs(s.logp_base - r.logp_base), `logp_base at ${k}`).toBeLessThan(2e-3);
+        expect(Math.abs(s.logp_tuned - r.logp_tuned), `logp_tuned at ${k}`).toBeLessThan(2e-3);
+        expect(Math.abs(s.kl - r.kl_tuned_base), `KL at ${k}`).toBeLessThan(2e-3);
+      });
+      expect(pageErrors).toEqual([]);
     } finally {
       await context.close();
     }

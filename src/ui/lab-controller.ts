@@ -81,6 +81,8 @@ export class LabController implements ReactiveController {
   private changed(): void {
     // Set synchronously, so that a test that waits for `ready` after an input never sees a stale one.
     document.documentElement.dataset['labState'] = this.labState;
+    // What runs, for people and tests: the pair's backends, `base,tuned` (e.g. `webgpu,webgpu`).
+    document.documentElement.dataset['backends'] = SIDES.map((s) => this.slots[s].state.info?.backend ?? '').join(',');
     this.host.requestUpdate();
   }
 
