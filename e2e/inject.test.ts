@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
 import { INJECT_PRESETS, injectTrace, recoveryHeatmap, sampledTraces } from '../src/lab/inject';
-import { expectReady, launchChromium, type Side } from './lab-page';
+import { expectReady, launchChromium, pairBackends, type Side } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
 const SIDES: Side[] = ['base', 'tuned'];
@@ -180,5 +180,39 @@ describe('injection view', () => {
     await expect.poll(() => view.locator('[data-error]').innerText()).toMatch(/injection point K/);
     expect(await view.locator('#f-prompt').inputValue()).toBe(WEDDING.prompt);
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('injection view on WebGPU (forced, SwiftShader)', () => {
+  it('the wedding-toast preset, 4 steps: traces equal injectTrace on onnxruntime-node to 2e-3', async () => {
+    const steps = 4;
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      const q = new URLSearchParams({ backend: 'webgpu', view: 'inject', 'inject.steps': String(steps) });
+      await page.goto(`${server.origin}/?${q}`);
+      await expectReady(page);
+      expect(await pairBackends(page)).toBe('webgpu,webgpu');
+      const view = page.locator('inject-view');
+      await view.locator('#f-preset').selectOption('wedding');
+      await view.locator('button[data-action="run"]').click();
+      await waitDone(page, view);
+      const [download] = await Promise.all([page.waitForEvent('download'), view.locator('button[data-action="export-json"]').click()]);
+      const json = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+      for (const side of SIDES) {
+        const ctx = await ref[side]!.encode(WEDDING.prompt, WEDDING.template);
+        const mine = await injectTrace(ref[side]!, ctx, { afterTokens: WEDDING.afterTokens, injection: WEDDING.injection, steps, threshold: 0.1 });
+        const e = json[side];
+        expect(e.clean.continuation).toEqual(mine.clean.continuation);
+        expect(e.injected.continuation).toEqual(mine.injected.continuation);
+        expect(e.trace).toHaveLength(steps);
+        e.trace.forEach((p: { kl: number }, t: number) => expect(Math.abs(p.kl - mine.trace[t]!.kl), `${side} KL at ${t}`).toBeLessThan(2e-3));
+      }
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -8,6 +8,9 @@ import { BackendError } from './errors';
 import { browserCache, cachedSource, hubCacheKey } from './cache';
 import { DEFAULT_HUB_ENDPOINT, hubSource, parseHubId, urlSource, type FileSource } from './files';
 import type { BackendChoice } from './types';
+import { isSoftwareAdapter } from './adapter';
+
+export { isSoftwareAdapter };
 
 export interface WebEngineOptions {
   backend: BackendChoice;
@@ -26,17 +29,6 @@ function configureWasm(wasmBase: string): void {
   ort.env.wasm.numThreads = isolated ? Math.max(1, Math.min(4, (navigator.hardwareConcurrency ?? 2) - 1)) : 1;
   ort.env.wasm.proxy = false;
   ort.env.logLevel = 'error';
-}
-
-/**
- * Whether an adapter is a software renderer (SwiftShader, llvmpipe/lavapipe, WARP, …): the browser says
- * so (`info.isFallbackAdapter`, formerly `adapter.isFallbackAdapter`), or its vendor, architecture or
- * description names one. On such an adapter WebGPU runs 10–100× slower than WASM (#15.6).
- */
-export function isSoftwareAdapter(info: { vendor?: string; architecture?: string; description?: string; device?: string; isFallbackAdapter?: boolean }, adapterFlag?: boolean): boolean {
-  if (info.isFallbackAdapter === true || adapterFlag === true) return true;
-  const words = [info.vendor, info.architecture, info.description, info.device].filter(Boolean).join(' ');
-  return /swiftshader|llvmpipe|lavapipe|softpipe|software|microsoft basic render|\bwarp\b/i.test(words);
 }
 
 /** Describe the WebGPU adapter, or explain why there is none. */
