@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../cli/main';
 import { LabEngine } from './engine';
-import { BackendError, NumericalError } from './errors';
+import { BackendError, DeviceLostError, NumericalError } from './errors';
 import { rowProblem } from './logits-check';
 import { createNodeEngine, nodeRuntime, nodeSource, type NodeBackend } from './node';
 import { float16Use } from './onnx-proto';
@@ -152,4 +152,19 @@ describe('the CLI on broken models', () => {
     expect(r.out).toEqual([]);
     expect(r.err.join('\n')).toMatch(/NumericalError: .*position/);
   });
+});
+
+// Last: destroying the device ends WebGPU for this test process.
+describe('a lost WebGPU device', () => {
+  it('is a DeviceLostError naming the loss, for the run in flight and every run after', async () => {
+    const e = await engineFor('fp32', 'webgpu');
+    const ids = await e.encode('The jury said');
+    const { seq } = await e.createSequence(ids);
+    const ortAll = (await import('onnxruntime-web/all')) as unknown as { env: { webgpu: { device: GPUDevice } } };
+    ortAll.env.webgpu.device.destroy();
+    const err = await e.step(seq, [5]).catch((x: unknown) => x);
+    expect(err).toBeInstanceOf(DeviceLostError);
+    expect((err as Error).message).toMatch(/GPU device was lost \(destroyed.*reload the pair/);
+    expect(await e.score(ids).catch((x: unknown) => x)).toBeInstanceOf(DeviceLostError);
+  }, 120_000);
 });
