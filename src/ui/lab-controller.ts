@@ -53,8 +53,8 @@ export class LabController implements ReactiveController {
     this.params = { ...initial, k: clampK(initial.k) };
     host.addController(this);
     this.slots = {
-      base: new ModelSlot('base', () => this.changed()),
-      tuned: new ModelSlot('tuned', () => this.changed()),
+      base: new ModelSlot('base', () => this.changed(), (reason) => void this.workerLost('base', reason)),
+      tuned: new ModelSlot('tuned', () => this.changed(), (reason) => void this.workerLost('tuned', reason)),
     };
   }
 
@@ -108,6 +108,12 @@ export class LabController implements ReactiveController {
    *  settings for the user to run again. */
   async reloadPair(): Promise<void> {
     await Promise.all(SIDES.map((s) => this.loadSide(s, () => this.slots[s].load(this.params[s], this.params.backend))));
+  }
+
+  /** A ready model's worker died or stopped answering: restart it; the next-token view recomputes when
+   *  it is ready (other views show the failed run's error and offer Run again). */
+  private workerLost(side: Side, reason: string): Promise<void> {
+    return this.loadSide(side, () => this.slots[side].restart(reason));
   }
 
   cancel(side: Side): void {

@@ -269,6 +269,7 @@ export class ModelPanel extends LitElement {
           : nothing}
       </header>
       ${info?.backendNote ? html`<p class="status-line" data-backend-note>${info.backendNote}</p>` : nothing}
+      ${s?.restarted ? html`<p class="status-line" role="status" data-restarted>${s.restarted}</p>` : nothing}
       ${s ? this.renderLoad(s) : nothing} ${info ? this.renderFacts(info) : nothing}
       ${v?.error ? this.renderError(v.error, 'The next-token distribution could not be computed.') : nothing}
       ${v?.notice ? html`<p class="status-line">${v.notice}</p>` : nothing}
