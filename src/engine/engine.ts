@@ -113,7 +113,11 @@ function watchDevice(device: GPUDevice): GpuWatch {
 const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
 
 type Json = Record<string, unknown>;
+/** float16 data arrives as raw bits (Uint16Array) or, where the platform has it, as a Float16Array (then
+ *  onnxruntime-web hands those out: Chromium). Arrays are copied with their own constructor, so the
+ *  values are never converted between the two. */
 type KvArray = Float32Array | Uint16Array;
+type ArrayCtor = new (length: number) => KvArray;
 
 interface KvBlock {
   /** Keyed by the past input name (`past_key_values.N.key`). */
@@ -540,7 +544,9 @@ export class LabEngine implements Engine {
     const cpuBlocks = await Promise.all(rows.map((r) => (r.block ? this.cpuOf(r.block) : null)));
     const tensors = new Map<string, Tensor>();
     for (const name of m.pastNames) {
-      const dst = m.kvType === 'float16' ? new Uint16Array(B * H * P * D) : new Float32Array(B * H * P * D);
+      const sample = cpuBlocks.find((c) => c)?.get(name);
+      const Ctor: ArrayCtor = sample ? (sample.constructor as ArrayCtor) : m.kvType === 'float16' ? Uint16Array : Float32Array;
+      const dst = new Ctor(B * H * P * D);
       rows.forEach((r, b) => {
         const blk = r.block;
         if (!blk) return;
@@ -673,7 +679,8 @@ export class LabEngine implements Engine {
       raw = (await logitsTensor.getData()) as Float32Array | Uint16Array;
       logitsTensor.dispose();
     }
-    if (!(raw instanceof Float32Array)) raw = halfToFloat(raw);
+    // float16 logits: raw bits (Uint16Array), or a Float16Array whose values are already numbers.
+    if (!(raw instanceof Float32Array)) raw = raw instanceof Uint16Array ? halfToFloat(raw) : Float32Array.from(raw as ArrayLike<number>);
 
     // Every logits row handed on is checked first; a broken one discards the whole run.
     for (let b = 0; b < B; b++) {
