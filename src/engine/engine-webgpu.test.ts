@@ -44,6 +44,16 @@ describe('WebGPU (Dawn + SwiftShader)', () => {
     expect((await gpu.info()).backend).toBe('webgpu');
   });
 
+  it('scores a prompt as onnxruntime-node does on the CPU (to 2e-3, every position)', async () => {
+    const cpu = createNodeEngine('node');
+    try {
+      await cpu.load(BASE);
+      expect(maxAbsDiff((await gpu.score(ids)).data, (await cpu.score(ids)).data)).toBeLessThan(2e-3);
+    } finally {
+      await cpu.dispose();
+    }
+  }, 240_000);
+
   it('steps four forks of one prompt as one batch (one KV block shared by every row), equal to each run alone', async () => {
     const next = [11, 12, 13, 14];
     const { seq } = await gpu.createSequence(ids);

@@ -19,6 +19,7 @@ import {
   LabAbortError,
   ModelFileError,
   SequenceError,
+  isLabError,
   throwIfAborted,
 } from './errors';
 import { blobSource, checkOnnxBytes, onnxFileFor, readJson, type FileSource } from './files';
@@ -600,6 +601,10 @@ export class LabEngine implements Engine {
       if (errors.length) {
         const more = errors.length > 1 ? ` (and ${errors.length - 1} more GPU error${errors.length > 2 ? 's' : ''})` : '';
         throw new BackendError('webgpu', `WebGPU failed while running the model, so its output was discarded: ${errors[0]}${more}`);
+      }
+      // onnxruntime's own failure on WebGPU (e.g. a shader it could not build): typed, with its message.
+      if (failure instanceof Error && !isLabError(failure)) {
+        throw new BackendError('webgpu', `WebGPU failed while running the model, so its output was discarded: ${describeGpuError(failure)}`);
       }
       throw failure;
     }

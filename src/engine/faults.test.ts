@@ -89,7 +89,7 @@ describe('the float16 graph on WebGPU without shader-f16 (SwiftShader)', () => {
     open.push(e);
     await e.load(dirs['fp16-cast']);
     const err = await e.createSequence(await e.encode('The jury said')).catch((x: unknown) => x);
-    expect(err).toBeInstanceOf(BackendError);
+    expect(err, String(err)).toBeInstanceOf(BackendError);
     expect((err as Error).message).toMatch(/WebGPU failed while running the model.*discarded/);
     expect(await e.liveSequences()).toBe(0);
   }, 120_000);
@@ -160,7 +160,7 @@ describe('a lost WebGPU device', () => {
     const e = await engineFor('fp32', 'webgpu');
     const ids = await e.encode('The jury said');
     const { seq } = await e.createSequence(ids);
-    const ortAll = (await import('onnxruntime-web/all')) as unknown as { env: { webgpu: { device: GPUDevice } } };
+    const ortAll = (await import('onnxruntime-web/webgpu')) as unknown as { env: { webgpu: { device: GPUDevice } } };
     ortAll.env.webgpu.device.destroy();
     const err = await e.step(seq, [5]).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(DeviceLostError);

@@ -95,8 +95,10 @@ export async function nodeRuntime(backend: NodeBackend = 'node'): Promise<Runtim
     return { ort: ortWeb as unknown as OrtModule, backend: 'wasm', adapter: 'onnxruntime-web WASM (Node)', executionProviders: ['wasm'], kvOnGpu: false };
   }
   const { name: adapter, shaderF16 } = await installNodeWebGpu();
-  // The Node build of onnxruntime-web has no WebGPU; its `all` build (JSEP) runs on Dawn's navigator.gpu.
-  const ortAll = (await import('onnxruntime-web/all')) as unknown as typeof ortWeb;
+  // The Node build of onnxruntime-web has no WebGPU; its `webgpu` build (the WebGPU execution provider the
+  // page uses too) runs on Dawn's navigator.gpu. (The `all` build's older JSEP kernels gave logits up to
+  // 4.6 off the CPU's after the first position on SwiftShader; this build agrees to 4e-4.)
+  const ortAll = (await import('onnxruntime-web/webgpu')) as unknown as typeof ortWeb;
   ortAll.env.wasm.numThreads = 1;
   ortAll.env.logLevel = 'error';
   return { ort: ortAll as unknown as OrtModule, backend: 'webgpu', adapter, executionProviders: ['webgpu'], kvOnGpu: true, shaderF16 };
