@@ -100,3 +100,32 @@ describe('a float16 graph on WebGPU without shader-f16 (SwiftShader)', () => {
     }
   });
 });
+
+describe('a model worker that dies', () => {
+  it('is found by the heartbeat, restarted, and the next-token distribution computed again', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.goto(`${server.origin}/?${new URLSearchParams({ backend: 'wasm', prompt: 'The jury said that' })}`);
+      await expectReady(page);
+      const before = { base: await readPanel(page, 'base'), tuned: await readPanel(page, 'tuned') };
+      const workers = page.workers();
+      expect(workers.length).toBeGreaterThanOrEqual(2);
+      // End every model worker from inside, silently: no error event, no answer to anything after.
+      for (const w of workers) await Promise.race([w.evaluate(() => self.close()).catch(() => undefined), new Promise((r) => setTimeout(r, 2_000))]);
+      for (const side of ['base', 'tuned'] as const) {
+        const line = page.locator(`model-panel[data-model="${side}"] [data-restarted]`);
+        await line.waitFor({ timeout: 150_000 });
+        expect(await line.innerText()).toMatch(/stopped answering.*restarted/);
+      }
+      await expectReady(page);
+      for (const side of ['base', 'tuned'] as const) {
+        const after = await readPanel(page, side);
+        expect(after.rows.map((r) => r.id)).toEqual(before[side].rows.map((r) => r.id));
+        expect(after.context).toEqual(before[side].context);
+      }
+    } finally {
+      await context.close();
+    }
+  }, 300_000);
+});
