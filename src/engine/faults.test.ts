@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transferHandlers } from 'comlink';
 import { main } from '../cli/main';
 import { LabEngine } from './engine';
 import { BackendError, DeviceLostError, NumericalError } from './errors';
@@ -16,6 +17,7 @@ import { rowProblem } from './logits-check';
 import { createNodeEngine, nodeRuntime, nodeSource, type NodeBackend } from './node';
 import { float16Use } from './onnx-proto';
 import { testGraphBytes, writeTestModel, type TestGraph } from './test-graphs';
+import { installErrorTransfer } from './worker-errors';
 
 const root = mkdtempSync(join(tmpdir(), 'wpl-faults-'));
 const dirs = {} as Record<TestGraph, string>;
@@ -45,6 +47,28 @@ describe('the logits row check', () => {
     expect(rowProblem(Float32Array.from([1, NaN, NaN, 2]), 0, 4)).toEqual({ problem: 'nan', count: 2 });
     expect(rowProblem(Float32Array.from([1, Infinity, 0, 2]), 0, 4)).toEqual({ problem: 'inf', count: 1 });
     expect(rowProblem(Float32Array.from([9, 9, 1, 2, 3, 4]), 2, 4)).toBeNull();
+  });
+});
+
+describe('the new errors across the worker boundary', () => {
+  it('keep their class and fields', () => {
+    installErrorTransfer();
+    const handler = transferHandlers.get('throw')!;
+    const back = (err: Error): unknown => {
+      const [wire] = handler.serialize({ value: err } as never) as [unknown, Transferable[]];
+      try {
+        handler.deserialize(structuredClone(wire) as never);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    };
+    const n = back(new NumericalError('nan', 7, 2, 3, 4096, 'webgpu')) as NumericalError;
+    expect(n).toBeInstanceOf(NumericalError);
+    expect([n.problem, n.position, n.row, n.count, n.backend]).toEqual(['nan', 7, 2, 3, 'webgpu']);
+    const d = back(new DeviceLostError('unknown', 'GPU process crashed')) as DeviceLostError;
+    expect(d).toBeInstanceOf(DeviceLostError);
+    expect(d.detail).toBe('GPU process crashed');
   });
 });
 
