@@ -11,11 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
 import { ANSWER_PRESETS, answersAt, findFrame, freeAnswers, normalizedStats, parseChoices, scoreAnswers, type AnswerScores } from '../src/lab/answers';
-import { launchChromium } from './lab-page';
+import { launchChromium, pairBackends } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
 const artifacts = join(repoRoot, 'e2e', '.artifacts');
-const TOL = 1e-4;
 type Side = 'base' | 'tuned';
 const SIDES: Side[] = ['base', 'tuned'];
 
@@ -47,7 +46,7 @@ async function readStat(page: Page, stat: string, side: Side): Promise<number> {
 }
 
 /** Page numbers against the reference distribution at temperature t. */
-async function expectMatches(page: Page, scores: Record<Side, AnswerScores>, t: number): Promise<void> {
+async function expectMatches(page: Page, scores: Record<Side, AnswerScores>, t: number, TOL = 1e-4): Promise<void> {
   const rows = await readRows(page);
   for (const side of SIDES) {
     const ref = answersAt(scores[side], t);
@@ -243,6 +242,45 @@ describe('answers view', () => {
         const item = page.locator(`answers-view [data-low-mass="${side}"]`);
         expect(await item.count()).toBe(1);
         expect(Math.abs(Number(await item.getAttribute('data-value')) - ref.mass)).toBeLessThan(1e-3 * ref.mass + 1e-9);
+      }
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('on WebGPU (forced, SwiftShader): the d6 and "Are bugs real?" presets score and match onnxruntime-node to 2e-3', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await page.goto(`${server.origin}/?backend=webgpu&view=answers`);
+      const view = page.locator('answers-view');
+      await page.locator('answers-view #preset-d6:not([disabled])').waitFor({ timeout: 200_000 });
+      expect(await pairBackends(page)).toBe('webgpu,webgpu');
+      const templates = { base: 'none', tuned: 'chat' } as const;
+      let runs = 0;
+      for (const id of ['d6', 'bugs']) {
+        await page.locator(`answers-view #preset-${id}`).click();
+        runs++;
+        await page.waitForFunction(
+          (want) => {
+            const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view');
+            return el?.getAttribute('data-runs') === want || el?.getAttribute('data-view-state') === 'error';
+          },
+          String(runs),
+          { timeout: 230_000, polling: 100 },
+        );
+        expect(await view.getAttribute('data-view-state'), (await page.locator('answers-view .error-box').allInnerTexts()).join(' ')).toBe('done');
+        const preset = ANSWER_PRESETS.find((p) => p.id === id)!;
+        const choices = parseChoices(preset.choices);
+        const scores = {} as Record<Side, AnswerScores>;
+        for (const side of SIDES) {
+          const e = engines[side]!;
+          scores[side] = await scoreAnswers(e, await e.encode(preset.prompt, templates[side]), choices, { prefix: preset.prefix, suffix: preset.suffix });
+        }
+        await expectMatches(page, scores, 1, 2e-3);
       }
       expect(pageErrors).toEqual([]);
     } finally {

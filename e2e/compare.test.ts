@@ -13,7 +13,7 @@ import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
 import { compare, neutralControls, type CompareResult } from '../src/lab/compare';
 import { visibleToken } from '../src/lab/tokens';
-import { launchChromium } from './lab-page';
+import { launchChromium, pairBackends } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
 const artifacts = join(repoRoot, 'e2e', '.artifacts');
@@ -236,6 +236,7 @@ describe('compare view', () => {
       const q = new URLSearchParams({ backend: 'webgpu', view: 'compare', 'compare.prompt': 'Are bugs real?', 'compare.source': 'typed', 'compare.response': ' Yes.', 'compare.samples': '2', 'compare.max': '4' });
       await page.goto(`${server.origin}/?${q}`);
       await page.locator('compare-view #run:not([disabled])').waitFor({ timeout: 200_000 });
+      expect(await pairBackends(page)).toBe('webgpu,webgpu');
       await runAndWait(page, '#run');
       const controls = await neutralControls(base, tuned);
       for (const key of ['shifted_on_neutral_text', 'mean_kl_on_neutral_text'] as const) {

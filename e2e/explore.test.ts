@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
-import { expectReady, launchChromium, type Side } from './lab-page';
+import { expectReady, launchChromium, pairBackends, type Side } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
 const PROMPT = 'The old man looked at the';
@@ -110,7 +110,7 @@ async function press(page: Page, key: string, length: number): Promise<Shown> {
 }
 
 /** Every shown number against onnxruntime-node for the shown context (one scoring pass per model). */
-async function expectMatchesReference(shown: Shown): Promise<void> {
+async function expectMatchesReference(shown: Shown, tol = 1e-4): Promise<void> {
   for (const side of SIDES) {
     const col = shown.columns[side]!;
     const data = await referenceRows(side, col.context);
@@ -119,7 +119,7 @@ async function expectMatchesReference(shown: Shown): Promise<void> {
     const lp = logSoftmax64(logits);
     let h = 0;
     for (const l of lp) h -= Math.exp(l) * l;
-    expect(Math.abs(col.entropy - h), `${side} entropy`).toBeLessThan(1e-4);
+    expect(Math.abs(col.entropy - h), `${side} entropy`).toBeLessThan(tol);
     // Processed: softmax at T, keep the top-k, renormalise.
     const lpT = logSoftmax64(logits, T);
     const order = Array.from(lpT.keys()).sort((a, b) => lpT[b]! - lpT[a]!);
@@ -131,18 +131,18 @@ async function expectMatchesReference(shown: Shown): Promise<void> {
       const rank = 1 + Array.from(logits).filter((x) => x > logits[r.id]!).length;
       expect(r.rank).toBe(i + 1);
       expect(Math.abs(rank - r.rank), `${side} rank of ${r.id}`).toBeLessThanOrEqual(1); // ties within float noise
-      expect(Math.abs(r.prob - Math.exp(lp[r.id]!)), `${side} prob of ${r.id}`).toBeLessThan(1e-4);
-      expect(Math.abs(r.logprob - lp[r.id]!), `${side} logprob of ${r.id}`).toBeLessThan(1e-4);
+      expect(Math.abs(r.prob - Math.exp(lp[r.id]!)), `${side} prob of ${r.id}`).toBeLessThan(tol);
+      expect(Math.abs(r.logprob - lp[r.id]!), `${side} logprob of ${r.id}`).toBeLessThan(tol);
       const processed = kept.has(r.id) ? Math.exp(lpT[r.id]!) / keptMass : 0;
-      expect(Math.abs(r.processed - processed), `${side} processed prob of ${r.id}`).toBeLessThan(1e-4);
+      expect(Math.abs(r.processed - processed), `${side} processed prob of ${r.id}`).toBeLessThan(tol);
       listed += Math.exp(lp[r.id]!);
     });
-    expect(Math.abs(col.massOutside - (1 - listed)), `${side} mass outside`).toBeLessThan(1e-4);
+    expect(Math.abs(col.massOutside - (1 - listed)), `${side} mass outside`).toBeLessThan(tol);
     // The path's log-probability = sum of the edge log-probabilities, from one teacher-forced pass.
     const P = col.context.length - shown.path.length;
     let pathLp = 0;
     shown.path.forEach((id, j) => (pathLp += logSoftmax64(rowOf(data, P - 1 + j, V))[id]!));
-    expect(Math.abs(shown.pathLogprob[side]! - pathLp), `${side} path log-probability`).toBeLessThan(1e-4);
+    expect(Math.abs(shown.pathLogprob[side]! - pathLp), `${side} path log-probability`).toBeLessThan(tol);
   }
 }
 
@@ -218,6 +218,34 @@ describe('the explorer (loom)', () => {
       const again = await idle(page, 4);
       expect(again.path).toEqual(shown.path);
       await expectMatchesReference(again);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('on WebGPU (forced, SwiftShader): steps, forces and branches; numbers match onnxruntime-node to 2e-3', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    try {
+      const q = new URLSearchParams({ backend: 'webgpu', view: 'explore', 'explore.prompt': PROMPT, 'explore.t': String(T), 'explore.topk': String(TOP_K), 'explore.seed': '3' });
+      await page.goto(`${server.origin}/?${q}`);
+      await expectReady(page);
+      expect(await pairBackends(page)).toBe('webgpu,webgpu');
+      let shown = await idle(page, 0);
+      await page.locator('explore-view .stage').focus();
+      shown = await press(page, 's', 1);
+      await expectMatchesReference(shown, 2e-3);
+      const stem = shown.path;
+      const second = shown.columns.tuned!.rows[1]!.id;
+      shown = await press(page, '2', 2);
+      expect(shown.path).toEqual([...stem, second]);
+      shown = await press(page, 'ArrowLeft', 1);
+      shown = await press(page, '3', 2);
+      expect(await page.locator('explore-view .tree li').count()).toBe(3);
+      await expectMatchesReference(shown, 2e-3);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

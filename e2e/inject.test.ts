@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
 import { continuationDiff, INJECT_PRESETS, injectTrace, recoveryHeatmap, sampledTraces, stopIdsFor, type InjectResult } from '../src/lab/inject';
-import { expectReady, launchChromium, type Side } from './lab-page';
+import { expectReady, launchChromium, pairBackends, type Side } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
 const SIDES: Side[] = ['base', 'tuned'];
@@ -264,6 +264,7 @@ describe('injection view on WebGPU (SwiftShader)', () => {
       const q = new URLSearchParams({ backend: 'webgpu', view: 'inject', 'inject.models': 'tuned', 'inject.steps': '4', 'inject.k': '6', 'inject.text': injection });
       await page.goto(`${server.origin}/?${q}`);
       await expectReady(page);
+      expect(await pairBackends(page)).toBe('webgpu,webgpu');
       const view = page.locator('inject-view');
       await view.locator('button[data-action="run"]').click();
       await waitDone(page, view);

@@ -82,3 +82,8 @@ export async function readPanel(page: Page, side: Side): Promise<PanelData> {
 export function promptValue(page: Page): Promise<string> {
   return page.locator('prompt-editor textarea').inputValue();
 }
+
+/** The backends the pair runs on, as the page reports them (`data-backends` on <html>: `base,tuned`). */
+export async function pairBackends(page: Page): Promise<string> {
+  return page.evaluate(() => document.documentElement.dataset['backends'] ?? '');
+}

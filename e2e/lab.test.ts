@@ -120,8 +120,8 @@ afterAll(async () => {
 });
 
 describe('the lab-grown pair', () => {
-  it('loads on WebGPU (SwiftShader) and shows both distributions, fetching nothing from elsewhere', async () => {
-    const lab = await openLab(q({ prompt: PROMPT }));
+  it('loads on WebGPU (forced: ?backend=webgpu, SwiftShader) and shows both distributions, fetching nothing from elsewhere', async () => {
+    const lab = await openLab(q({ prompt: PROMPT, backend: 'webgpu' }));
     try {
       await expectReady(lab.page);
       const shown = await panels(lab.page);
@@ -147,6 +147,25 @@ describe('the lab-grown pair', () => {
       // The page at a phone's width (one column).
       await lab.page.setViewportSize({ width: 390, height: 844 });
       await lab.page.screenshot({ path: join(artifacts, 'lab-narrow.png'), fullPage: true });
+    } finally {
+      await lab.close();
+    }
+  });
+
+  it('auto prefers WASM over a software adapter (SwiftShader) and the badge says why', async () => {
+    const lab = await openLab(q({ prompt: PROMPT }));
+    try {
+      await expectReady(lab.page);
+      const shown = await panels(lab.page);
+      for (const side of SIDES) {
+        expect(shown[side].backend).toBe('wasm');
+        expect(shown[side].badge).toMatch(/^WASM/);
+        const note = (await lab.page.locator(`model-panel[data-model="${side}"] [data-backend-note]`).textContent()) ?? '';
+        expect(note).toMatch(/auto chose WASM.*software renderer.*backend=webgpu/);
+        expect(note.toLowerCase()).toContain('swiftshader');
+        // The same numbers as WebGPU showed.
+        expect(shown[side].rows.map((r) => r.id)).toEqual(webgpuShown[side]!.rows.map((r) => r.id));
+      }
     } finally {
       await lab.close();
     }

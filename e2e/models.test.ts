@@ -134,6 +134,26 @@ describe('Models tab', () => {
     expect([...(await cacheRows()).keys()].filter((k) => k.startsWith('lab/'))).toEqual([]);
   });
 
+  it('on WebGPU (forced, SwiftShader): variants are chosen for this adapter; under auto, for WASM (a software adapter)', async () => {
+    await page.goto(`${server.origin}/?view=models&backend=webgpu&models.budget=1000`);
+    await page.locator('[data-device-backend="webgpu"]').waitFor({ timeout: 60_000 });
+    const gpu = await page.evaluate(async () => {
+      const a = await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' });
+      return { shaderF16: a!.features.has('shader-f16'), maxBufferSize: a!.limits.maxBufferSize };
+    });
+    const device = { backend: 'webgpu' as const, ...gpu, budgetBytes: 1000e6 };
+    for (const pair of CATALOG) {
+      for (const m of [pair.base, pair.tuned]) {
+        if (!m) continue;
+        const box = page.locator(`article[data-pair-id="${pair.id}"] .model[data-repo="${m.repo}"]`);
+        expect(await box.getAttribute('data-fit-dtype'), m.repo).toBe(fitVariant(m, device).dtype ?? '');
+      }
+    }
+    await page.goto(`${server.origin}/?view=models&models.budget=1000`);
+    await page.locator('[data-device-backend="wasm"]').waitFor({ timeout: 60_000 });
+    expect(await page.locator('[data-device-backend]').innerText()).toMatch(/auto skips a software adapter/);
+  });
+
   it('downloads a hub pair with per-file progress, lists it in the cache with the right sizes, deletes it, and cancels cleanly', async () => {
     hub.faults.set('lab/lab-base/onnx/model.onnx', 'slow');
     hub.faults.set('lab/lab-tuned/onnx/model.onnx', 'slow');

@@ -68,7 +68,9 @@ function send(req: IncomingMessage, res: ServerResponse, path: string, contentTy
   res.on('close', () => stream.destroy());
 }
 
-export async function startServer(distDir = join(repoRoot, 'dist')): Promise<StaticServer> {
+/** `mounts`: extra folders served under a URL prefix (e.g. `{ '/graphs/': dir }` for test graphs built
+ *  at test time). */
+export async function startServer(distDir = join(repoRoot, 'dist'), mounts: Record<string, string> = {}): Promise<StaticServer> {
   const dist = resolve(distDir);
   const fixtures = join(repoRoot, 'e2e', 'fixtures');
   if (!existsSync(join(dist, 'index.html'))) throw new Error(`${dist}/index.html is missing: run \`npm run build\` first`);
@@ -108,6 +110,14 @@ export async function startServer(distDir = join(repoRoot, 'dist')): Promise<Sta
       }
       const borrowed = /^[\w.-]+\.json$/.test(rel) ? inside(join(dist, 'models', 'lab-base'), rel) : null;
       if (borrowed && existsSync(borrowed)) return send(req, res, borrowed);
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${pathname}`);
+      return;
+    }
+
+    for (const [prefix, dir] of Object.entries(mounts)) {
+      if (!pathname.startsWith(prefix)) continue;
+      const file = inside(resolve(dir), pathname.slice(prefix.length));
+      if (file && existsSync(file) && statSync(file).isFile()) return send(req, res, file);
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end(`not found: ${pathname}`);
       return;
     }

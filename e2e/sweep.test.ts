@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
 import { sampleBatch, sweepMetrics } from '../src/lab/sweep';
-import { expectReady, launchChromium, type Side } from './lab-page';
+import { expectReady, launchChromium, pairBackends, type Side } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
 const SIDES: Side[] = ['base', 'tuned'];
@@ -250,5 +250,42 @@ describe('temperature sweep view', () => {
     await waitDone(page, view);
     expect(await view.locator('table[data-table="sampled"] tbody tr').count()).toBe(2);
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('temperature sweep view on WebGPU (forced, SwiftShader)', () => {
+  it('samples a small batch per model (forks of one prompt sharing one KV block) equal to sampleBatch on onnxruntime-node', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      const T = 0.5;
+      const n = 3;
+      const max = 3;
+      const q = new URLSearchParams({ backend: 'webgpu', view: 'sweep', 'sweep.prompt': PROMPT, 'sweep.temps': String(T), 'sweep.n': String(n), 'sweep.max': String(max), 'sweep.seed': String(SEED) });
+      await page.goto(`${server.origin}/?${q}`);
+      await expectReady(page);
+      expect(await pairBackends(page)).toBe('webgpu,webgpu');
+      const view = page.locator('sweep-view');
+      await view.locator('button[data-action="run"]').click();
+      await waitDone(page, view);
+      const [download] = await Promise.all([page.waitForEvent('download'), view.locator('button[data-action="export-json"]').click()]);
+      const json = JSON.parse(readFileSync((await download.path())!, 'utf8'));
+      for (const side of SIDES) {
+        const exported = json[side];
+        expect(exported.context).toEqual(await ref[side]!.encode(PROMPT, TEMPLATES[side]));
+        const mine = await sampleBatch(ref[side]!, exported.context, T, 0, { samples: n, maxTokens: max, seed: SEED });
+        expect(exported.runs[0].samples.map((s: { ids: number[] }) => s.ids), `${side} samples on WebGPU`).toEqual(mine.samples);
+        // The exact curve at T = 1 from the CPU's logits, to the 1e-3 WebGPU agrees with it.
+        const { data, dims } = await ref[side]!.score(exported.context);
+        const first = data.slice((exported.context.length - 1) * dims[1]!, exported.context.length * dims[1]!);
+        const at1 = exported.exact.find((e: { temperature: number }) => Math.abs(e.temperature - 1) < 1e-9);
+        expect(Math.abs(at1.entropy_first - entropy64(first, 1))).toBeLessThan(2e-3);
+      }
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
   });
 });

@@ -60,10 +60,13 @@ export async function main(args: string[], ctxIn: CommandContext): Promise<numbe
     ctx.err(`unknown command "${name}"\n\n${help()}`);
     return 2;
   }
+  const json = rest.includes('--json');
   try {
     await command.run(rest, ctx);
     return 0;
   } catch (err) {
+    // With --json, stdout holds one JSON document in every case: the result, or the error.
+    if (json) ctx.out(JSON.stringify({ error: errorFields(err) }));
     if (err instanceof UsageError) {
       ctx.err(`usage error: ${err.message}\n\n${command.usage}`);
       return 2;
@@ -77,8 +80,21 @@ export async function main(args: string[], ctxIn: CommandContext): Promise<numbe
   }
 }
 
+/** An error as plain JSON: name, message and its own fields (file, position, problem, …). */
+function errorFields(err: unknown): Record<string, unknown> {
+  if (!(err instanceof Error)) return { name: 'Error', message: String(err) };
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(err)) {
+    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) fields[k] = v;
+  }
+  return { ...fields, name: err.name, message: err.message };
+}
+
 const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
 if (isEntry) {
+  // stdout holds only the command's output: whatever libraries log (onnxruntime, the WebGPU runtime)
+  // goes to stderr, so `--json` output always parses.
+  for (const k of ['log', 'info', 'debug'] as const) console[k] = (...a: unknown[]) => console.error(...a);
   const code = await main(process.argv.slice(2), {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),

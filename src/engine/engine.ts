@@ -13,13 +13,18 @@ import type { InferenceSession, Tensor } from 'onnxruntime-web';
 import {
   BackendError,
   ContextOverflowError,
+  DeviceLostError,
+  NumericalError,
   EngineStateError,
   LabAbortError,
   ModelFileError,
   SequenceError,
+  isLabError,
   throwIfAborted,
 } from './errors';
 import { blobSource, checkOnnxBytes, onnxFileFor, readJson, type FileSource } from './files';
+import { rowProblem } from './logits-check';
+import { float16Use } from './onnx-proto';
 import { LabTokenizer } from './tokenizer';
 import type {
   Backend,
@@ -39,6 +44,8 @@ import type {
 export interface OrtModule {
   Tensor: new (type: string, data: unknown, dims: readonly number[]) => Tensor;
   InferenceSession: { create(model: Uint8Array, options?: InferenceSession.SessionOptions): Promise<InferenceSession> };
+  /** onnxruntime-web: `env.webgpu.device` is the GPUDevice its WebGPU backend created. */
+  env?: { webgpu?: { device?: unknown } };
 }
 
 export interface Runtime {
@@ -50,6 +57,13 @@ export interface Runtime {
   /** Keep `present.*` outputs on the GPU between steps (WebGPU). */
   kvOnGpu: boolean;
   extraSessionOptions?: Partial<InferenceSession.SessionOptions>;
+  /** WebGPU: whether the adapter has `shader-f16` (float16 in shaders). */
+  shaderF16?: boolean;
+  /** Why this backend runs (e.g. `auto` chose WASM over a software adapter); shown with the badge. */
+  note?: string;
+  /** The runtime to use instead when this one cannot run the graph (`auto`: WASM); absent when the
+   *  backend was forced, then the load is refused with the reason. */
+  fallback?: () => Promise<Runtime>;
 }
 
 export interface EngineDeps {
@@ -57,10 +71,54 @@ export interface EngineDeps {
   runtime: () => Promise<Runtime>;
   /** Turn a source string (folder, URL, hub id) into a file source. */
   source: (source: string) => FileSource;
+  /** Check the graph's float16 use against the adapter before creating a session (default true; tests
+   *  turn it off to show that the run-time GPU error watch catches the same failure). */
+  checkFloat16?: boolean;
 }
 
+/** Errors a WebGPU device reported (uncaptured ones, through the `uncapturederror` event), and its loss.
+ *  One per device: engines in one process share onnxruntime-web's device. */
+interface GpuWatch {
+  device: GPUDevice;
+  errors: string[];
+  lost: { reason: string; message: string } | null;
+}
+
+const gpuWatches = new WeakMap<object, GpuWatch>();
+
+function describeGpuError(error: { message?: string; constructor?: { name?: string } } | null | undefined): string {
+  const message = String(error?.message ?? 'unknown error');
+  const kind = error?.constructor?.name || 'GPUError';
+  const first = message.split('\n').map((l) => l.trim()).filter(Boolean).slice(0, 2).join(' ').slice(0, 300);
+  if (/\bf16\b|shader-f16|float16/i.test(message)) return `the graph uses float16, which this adapter lacks (no shader-f16) — ${kind}: ${first}`;
+  return `${kind}: ${first}`;
+}
+
+function watchDevice(device: GPUDevice): GpuWatch {
+  const known = gpuWatches.get(device);
+  if (known) return known;
+  const watch: GpuWatch = { device, errors: [], lost: null };
+  device.addEventListener('uncapturederror', (ev) => {
+    // Handled here: reported as a typed error by the run it spoils (and kept off stdout in Node, where
+    // Dawn prints unhandled ones).
+    ev.preventDefault();
+    watch.errors.push(describeGpuError((ev as GPUUncapturedErrorEvent).error));
+  });
+  void device.lost.then((info) => {
+    watch.lost = { reason: String(info?.reason ?? 'unknown'), message: String(info?.message ?? '') };
+  });
+  gpuWatches.set(device, watch);
+  return watch;
+}
+
+const SCOPES: GPUErrorFilter[] = ['validation', 'out-of-memory', 'internal'];
+
 type Json = Record<string, unknown>;
+/** float16 data arrives as raw bits (Uint16Array) or, where the platform has it, as a Float16Array (then
+ *  onnxruntime-web hands those out: Chromium). Arrays are copied with their own constructor, so the
+ *  values are never converted between the two. */
 type KvArray = Float32Array | Uint16Array;
+type ArrayCtor = new (length: number) => KvArray;
 
 interface KvBlock {
   /** Keyed by the past input name (`past_key_values.N.key`). */
@@ -69,7 +127,10 @@ interface KvBlock {
   length: number;
   masks: Uint8Array[];
   refs: number;
-  cpu?: Map<string, KvArray>;
+  /** The block's tensors on the CPU: one download per block, shared by every row that needs it (rows
+   *  forked from one prompt all point at the same block, and two downloads of one GPU tensor at once
+   *  fail). Kept as the promise so a second caller waits for the first download. */
+  cpu?: Promise<Map<string, KvArray>>;
 }
 
 interface SeqState {
@@ -88,6 +149,8 @@ interface Loaded {
   kvType: 'float32' | 'float16';
   hasPositionIds: boolean;
   hasCacheBranch: boolean;
+  /** WebGPU only: the device's errors and loss. */
+  gpu: GpuWatch | null;
 }
 
 function num(config: Json, key: string): number | undefined {
@@ -200,7 +263,22 @@ export class LabEngine implements Engine {
     }
     throwIfAborted(signal, 'loading');
 
-    const runtime = await this.deps.runtime();
+    let runtime = await this.deps.runtime();
+    let backendNote = runtime.note;
+    if (runtime.backend === 'webgpu' && runtime.shaderF16 === false && this.deps.checkFloat16 !== false) {
+      let uses: string[] = [];
+      try {
+        uses = float16Use(weights);
+      } catch {
+        // not a protobuf: session creation reports the file
+      }
+      if (uses.length) {
+        const why = `the graph uses float16 (${uses.join('; ')}), which this adapter (${runtime.adapter}) lacks (no shader-f16)`;
+        if (!runtime.fallback) throw new BackendError('webgpu', `${why}; run it on WASM (--backend wasm, ?backend=wasm) or load its fp32 variant`);
+        runtime = await runtime.fallback();
+        backendNote = `${runtime.backend === 'wasm' ? 'WASM' : runtime.backend} instead of WebGPU: ${why}`;
+      }
+    }
     onProgress?.({ file: onnxFile, loaded: weights.length, total: weights.length, overallLoaded: 0, overallTotal: 0, phase: 'session' });
     let session: InferenceSession;
     const sessionOptions: InferenceSession.SessionOptions = {
@@ -233,6 +311,8 @@ export class LabEngine implements Engine {
       if (/backend not found|no available backend|webgpu is not supported|failed to get gpu adapter/i.test(msg)) throw new BackendError(runtime.backend, msg);
       throw new ModelFileError(onnxFile, `onnxruntime could not load it (${msg})`);
     }
+    const device = runtime.backend === 'webgpu' ? runtime.ort.env?.webgpu?.device : undefined;
+    const gpu = device && typeof (device as GPUDevice).pushErrorScope === 'function' ? watchDevice(device as GPUDevice) : null;
     const inputs = session.inputNames;
     for (const required of ['input_ids', 'attention_mask']) {
       if (!inputs.includes(required)) throw new ModelFileError(onnxFile, `has no input named ${required}; inputs are ${inputs.join(', ')}`);
@@ -269,6 +349,7 @@ export class LabEngine implements Engine {
       bosTokenId: typeof bos === 'number' ? bos : null,
       hasChatTemplate: tokenizer.hasChatTemplate,
       weightBytes: weights.length + externalData.reduce((s, e) => s + e.data.length, 0),
+      ...(backendNote ? { backendNote } : {}),
     };
     onProgress?.({ file: onnxFile, loaded: weights.length, total: weights.length, overallLoaded: info.weightBytes, overallTotal: info.weightBytes, phase: 'ready' });
     return {
@@ -281,6 +362,7 @@ export class LabEngine implements Engine {
       kvType,
       hasPositionIds: inputs.includes('position_ids'),
       hasCacheBranch: inputs.includes('use_cache_branch'),
+      gpu,
     };
   }
 
@@ -397,21 +479,37 @@ export class LabEngine implements Engine {
   private dropRef(block: KvBlock | null): void {
     if (!block) return;
     block.refs--;
-    if (block.refs <= 0) {
-      for (const t of block.tensors.values()) {
-        if (t.location !== 'cpu') t.dispose();
+    if (block.refs > 0) return;
+    const tensors = [...block.tensors.values()];
+    const download = block.cpu;
+    block.tensors.clear();
+    block.cpu = undefined;
+    // Never dispose a tensor while it is being downloaded: wait for the download to settle first.
+    // A GPU tensor that was downloaded reports location 'cpu' but still holds its GPU buffer, so every
+    // tensor of the block is disposed (disposing a plain CPU tensor only drops its data).
+    const free = () => {
+      for (const t of tensors) {
+        try {
+          t.dispose();
+        } catch {
+          /* already disposed */
+        }
       }
-      block.tensors.clear();
-      block.cpu = undefined;
-    }
+    };
+    if (download) void download.then(free, free);
+    else free();
   }
 
-  /** Copy of a block's tensors on the CPU (downloaded once from the GPU if needed). */
-  private async cpuOf(block: KvBlock): Promise<Map<string, KvArray>> {
+  /** Copy of a block's tensors on the CPU (downloaded once from the GPU, however many rows ask). */
+  private cpuOf(block: KvBlock): Promise<Map<string, KvArray>> {
     if (!block.cpu) {
-      const cpu = new Map<string, KvArray>();
-      for (const [name, t] of block.tensors) cpu.set(name, (await t.getData()) as KvArray);
-      block.cpu = cpu;
+      const entries = [...block.tensors];
+      const download = Promise.all(entries.map(async ([name, t]) => [name, (await t.getData()) as KvArray] as const)).then((pairs) => new Map(pairs));
+      // A failed download is not remembered: the next caller tries again.
+      download.catch(() => {
+        if (block.cpu === download) block.cpu = undefined;
+      });
+      block.cpu = download;
     }
     return block.cpu;
   }
@@ -451,7 +549,9 @@ export class LabEngine implements Engine {
     for (const r of rows) cpuBlocks.push(r.block ? await this.cpuOf(r.block) : null);
     const tensors = new Map<string, Tensor>();
     for (const name of m.pastNames) {
-      const dst = m.kvType === 'float16' ? new Uint16Array(B * H * P * D) : new Float32Array(B * H * P * D);
+      const sample = cpuBlocks.find((c) => c)?.get(name);
+      const Ctor: ArrayCtor = sample ? (sample.constructor as ArrayCtor) : m.kvType === 'float16' ? Uint16Array : Float32Array;
+      const dst = new Ctor(B * H * P * D);
       rows.forEach((r, b) => {
         const blk = r.block;
         if (!blk) return;
@@ -465,6 +565,54 @@ export class LabEngine implements Engine {
       tensors.set(name, new m.runtime.ort.Tensor(m.kvType, dst, [B, H, P, D]));
     }
     return { tensors, length: P, masks, owned: true };
+  }
+
+  /** session.run, watched on WebGPU: error scopes around the run, the device's uncaptured errors and its
+   *  loss. A run with any GPU error is discarded (its outputs disposed) and becomes a typed error. */
+  private async run(m: Loaded, feeds: Record<string, Tensor>, cleanup: () => void): Promise<InferenceSession.OnnxValueMapType> {
+    const gpu = m.gpu;
+    if (gpu?.lost) throw new DeviceLostError(gpu.lost.reason, gpu.lost.message);
+    const before = gpu?.errors.length ?? 0;
+    if (gpu) for (const f of SCOPES) gpu.device.pushErrorScope(f);
+    let out: InferenceSession.OnnxValueMapType | undefined;
+    let failure: unknown;
+    try {
+      out = await m.session.run(feeds);
+    } catch (err) {
+      failure = err;
+    } finally {
+      cleanup();
+    }
+    if (!gpu) {
+      if (failure !== undefined) throw failure;
+      return out!;
+    }
+    const scoped: string[] = [];
+    for (let i = 0; i < SCOPES.length; i++) {
+      const e = await gpu.device.popErrorScope().catch(() => null);
+      if (e) scoped.push(describeGpuError(e));
+    }
+    const errors = [...scoped, ...gpu.errors.slice(before)];
+    if (gpu.lost || errors.length || failure !== undefined) {
+      for (const v of Object.values(out ?? {})) {
+        try {
+          (v as Tensor).dispose?.();
+        } catch {
+          /* already gone */
+        }
+      }
+      if (gpu.lost) throw new DeviceLostError(gpu.lost.reason, gpu.lost.message);
+      if (errors.length) {
+        const more = errors.length > 1 ? ` (and ${errors.length - 1} more GPU error${errors.length > 2 ? 's' : ''})` : '';
+        throw new BackendError('webgpu', `WebGPU failed while running the model, so its output was discarded: ${errors[0]}${more}`);
+      }
+      // onnxruntime's own failure on WebGPU (e.g. a shader it could not build): typed, with its message.
+      if (failure instanceof Error && !isLabError(failure)) {
+        throw new BackendError('webgpu', `WebGPU failed while running the model, so its output was discarded: ${describeGpuError(failure)}`);
+      }
+      throw failure;
+    }
+    return out!;
   }
 
   /** One forward pass for several rows; moves each row's state to the new block. */
@@ -516,12 +664,18 @@ export class LabEngine implements Engine {
     if (m.hasCacheBranch) feeds['use_cache_branch'] = new T('bool', new Uint8Array([P > 0 ? 1 : 0]), [1]);
     for (const [name, t] of past.tensors) feeds[name] = t;
 
-    let out: InferenceSession.OnnxValueMapType;
-    try {
-      out = await m.session.run(feeds);
-    } finally {
+    const out = await this.run(m, feeds, () => {
       if (past.owned) for (const t of past.tensors.values()) if (t.location !== 'cpu') t.dispose();
-    }
+    });
+    const discard = () => {
+      for (const v of Object.values(out)) {
+        try {
+          (v as Tensor).dispose?.();
+        } catch {
+          /* already gone */
+        }
+      }
+    };
     const logitsTensor = out['logits'] as Tensor;
     const fullV = logitsTensor.dims[2]!;
     if (fullV !== V) {
@@ -534,7 +688,19 @@ export class LabEngine implements Engine {
       raw = (await logitsTensor.getData()) as Float32Array | Uint16Array;
       logitsTensor.dispose();
     }
-    if (!(raw instanceof Float32Array)) raw = halfToFloat(raw);
+    // float16 logits: raw bits (Uint16Array), or a Float16Array whose values are already numbers.
+    if (!(raw instanceof Float32Array)) raw = raw instanceof Uint16Array ? halfToFloat(raw) : Float32Array.from(raw as ArrayLike<number>);
+
+    // Every logits row handed on is checked first; a broken one discards the whole run.
+    for (let b = 0; b < B; b++) {
+      for (let j = all ? 0 : widths[b]! - 1; j < widths[b]!; j++) {
+        const bad = rowProblem(raw, (b * L + j) * fullV, fullV);
+        if (bad) {
+          discard();
+          throw new NumericalError(bad.problem, rows[b]!.tokens.length + j, b, bad.count, fullV, m.info.backend);
+        }
+      }
+    }
 
     const block: KvBlock = { tensors: new Map(), batch: B, length: P + L, masks: newMasks, refs: 0 };
     for (const name of m.pastNames) block.tensors.set(name, out[m.presentOf.get(name)!] as Tensor);

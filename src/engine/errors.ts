@@ -10,7 +10,10 @@ export type LabErrorName =
   | 'BackendError'
   | 'LabAbortError'
   | 'SequenceError'
-  | 'EngineStateError';
+  | 'EngineStateError'
+  // engine-faults (#15, #16)
+  | 'NumericalError'
+  | 'DeviceLostError';
 
 export abstract class LabError extends Error {
   abstract override readonly name: LabErrorName;
@@ -67,6 +70,53 @@ export class EngineStateError extends LabError {
   override readonly name = 'EngineStateError' as const;
 }
 
+// ---- engine-faults (#15, #16): numbers the model did not compute, and a GPU that went away ----
+
+export type NumericalProblem = 'nan' | 'inf' | 'constant';
+
+/**
+ * A logits row the engine will not hand on: NaN or ±Infinity values, or every value the same (all zero,
+ * as a failed GPU kernel leaves them). `position` is the token position whose logits these are (the
+ * prediction after token `position`, counting from 0), `row` the sequence's row in its batch.
+ */
+export class NumericalError extends LabError {
+  override readonly name = 'NumericalError' as const;
+  constructor(
+    readonly problem: NumericalProblem,
+    readonly position: number,
+    readonly row: number,
+    /** How many of the row's values are bad (NaN/Inf), or the row's length (constant). */
+    readonly count: number,
+    readonly vocabSize: number,
+    readonly backend: string,
+  ) {
+    const what =
+      problem === 'nan'
+        ? `${count} of ${vocabSize} logits are NaN`
+        : problem === 'inf'
+          ? `${count} of ${vocabSize} logits are infinite`
+          : `all ${vocabSize} logits are equal (a constant row, as a failed GPU kernel leaves it)`;
+    super(
+      `the model's numbers are broken at position ${position}${row > 0 ? ` (batch row ${row})` : ''} on ${backend}: ${what}. ` +
+        `Nothing was shown. Try WASM${backend === 'wasm' ? ' on another machine' : ''}, or the fp32 variant of the model; if it persists, the weights are corrupt.`,
+    );
+  }
+}
+
+/** The WebGPU device was lost (driver reset, GPU process crash, device destroyed). Every later call fails
+ *  the same way; reload the pair to continue. */
+export class DeviceLostError extends LabError {
+  override readonly name = 'DeviceLostError' as const;
+  constructor(
+    readonly reason: string,
+    readonly detail: string,
+  ) {
+    super(`the GPU device was lost (${reason}${detail ? `: ${detail}` : ''}); reload the pair to continue (your prompt and run are kept)`);
+  }
+}
+
+// ---- end engine-faults ----
+
 export function isLabError(err: unknown, name?: LabErrorName): err is Error & { name: LabErrorName } {
   if (!(err instanceof Error) && !(typeof err === 'object' && err !== null && 'name' in err)) return false;
   const n = (err as { name: unknown }).name;
@@ -77,6 +127,9 @@ export function isLabError(err: unknown, name?: LabErrorName): err is Error & { 
     'LabAbortError',
     'SequenceError',
     'EngineStateError',
+    // engine-faults (#15, #16)
+    'NumericalError',
+    'DeviceLostError',
   ];
   return name ? n === name : known.includes(n as LabErrorName);
 }

@@ -43,7 +43,7 @@ export function nodeSource(source: string, options: NodeSourceOptions = {}): Fil
 let webgpuInstalled = false;
 
 /** Provide navigator.gpu in Node through Dawn, with the writeBuffer workaround onnxruntime needs. */
-async function installNodeWebGpu(): Promise<string> {
+async function installNodeWebGpu(): Promise<{ name: string; shaderF16: boolean }> {
   const require = createRequire(import.meta.url);
   let dawn: { create(flags: string[]): GPU; globals: Record<string, unknown> };
   try {
@@ -73,7 +73,8 @@ async function installNodeWebGpu(): Promise<string> {
   const adapter = await (globalThis.navigator as Navigator).gpu.requestAdapter();
   if (!adapter) throw new BackendError('webgpu', 'Dawn found no adapter (set VK_ICD_FILENAMES for SwiftShader)');
   const info = adapter.info;
-  return [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
+  return { name, shaderF16: adapter.features.has('shader-f16') };
 }
 
 export async function nodeRuntime(backend: NodeBackend = 'node'): Promise<Runtime> {
@@ -93,12 +94,14 @@ export async function nodeRuntime(backend: NodeBackend = 'node'): Promise<Runtim
   if (backend === 'wasm') {
     return { ort: ortWeb as unknown as OrtModule, backend: 'wasm', adapter: 'onnxruntime-web WASM (Node)', executionProviders: ['wasm'], kvOnGpu: false };
   }
-  const adapter = await installNodeWebGpu();
-  // The Node build of onnxruntime-web has no WebGPU; its `all` build (JSEP) runs on Dawn's navigator.gpu.
-  const ortAll = (await import('onnxruntime-web/all')) as unknown as typeof ortWeb;
+  const { name: adapter, shaderF16 } = await installNodeWebGpu();
+  // The Node build of onnxruntime-web has no WebGPU; its `webgpu` build (the WebGPU execution provider the
+  // page uses too) runs on Dawn's navigator.gpu. (The `all` build's older JSEP kernels gave logits up to
+  // 4.6 off the CPU's after the first position on SwiftShader; this build agrees to 4e-4.)
+  const ortAll = (await import('onnxruntime-web/webgpu')) as unknown as typeof ortWeb;
   ortAll.env.wasm.numThreads = 1;
   ortAll.env.logLevel = 'error';
-  return { ort: ortAll as unknown as OrtModule, backend: 'webgpu', adapter, executionProviders: ['webgpu'], kvOnGpu: true };
+  return { ort: ortAll as unknown as OrtModule, backend: 'webgpu', adapter, executionProviders: ['webgpu'], kvOnGpu: true, shaderF16 };
 }
 
 /** An in-process engine for Node. */

@@ -57,6 +57,9 @@ export interface ModelInfo {
   hasChatTemplate: boolean;
   /** Bytes of the ONNX weights that were loaded. */
   weightBytes: number;
+  /** Why this backend runs when it is not the one asked for or expected (e.g. `auto` chose WASM over a
+   *  software WebGPU adapter, or a float16 graph on an adapter without shader-f16). */
+  backendNote?: string;
 }
 
 /** A handle on a sequence state (tokens + KV cache) that lives inside the engine. */

@@ -8,6 +8,9 @@ import { BackendError } from './errors';
 import { browserCache, cachedSource, hubCacheKey } from './cache';
 import { DEFAULT_HUB_ENDPOINT, hubSource, parseHubId, urlSource, type FileSource } from './files';
 import type { BackendChoice } from './types';
+import { isSoftwareAdapter } from './adapter';
+
+export { isSoftwareAdapter };
 
 export interface WebEngineOptions {
   backend: BackendChoice;
@@ -29,7 +32,7 @@ function configureWasm(wasmBase: string): void {
 }
 
 /** Describe the WebGPU adapter, or explain why there is none. */
-export async function webGpuAdapter(): Promise<{ ok: true; name: string; shaderF16: boolean; maxBufferSize: number } | { ok: false; reason: string }> {
+export async function webGpuAdapter(): Promise<{ ok: true; name: string; shaderF16: boolean; maxBufferSize: number; software: boolean } | { ok: false; reason: string }> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return { ok: false, reason: 'this browser exposes no navigator.gpu (WebGPU is off, or the page is not a secure context)' };
   let adapter: GPUAdapter | null = null;
@@ -41,20 +44,37 @@ export async function webGpuAdapter(): Promise<{ ok: true; name: string; shaderF
   if (!adapter) return { ok: false, reason: 'requestAdapter returned no adapter' };
   const info = adapter.info;
   const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
-  return { ok: true, name, shaderF16: adapter.features.has('shader-f16'), maxBufferSize: adapter.limits.maxBufferSize };
+  const software = isSoftwareAdapter(info as GPUAdapterInfo & { isFallbackAdapter?: boolean }, (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter);
+  return { ok: true, name, shaderF16: adapter.features.has('shader-f16'), maxBufferSize: adapter.limits.maxBufferSize, software };
 }
 
+/**
+ * The runtime for a backend choice. `webgpu` forces WebGPU (or fails with the reason); `auto` takes
+ * WebGPU on a hardware adapter, and WASM when there is no adapter or only a software one (with the
+ * reason in `note`, shown with the badge); on WebGPU under `auto`, WASM is also the fallback for a graph
+ * the adapter cannot run (float16 without shader-f16).
+ */
 export async function webRuntime(choice: BackendChoice, wasmBase: string): Promise<Runtime> {
   configureWasm(wasmBase);
   const api = ort as unknown as OrtModule;
-  if (choice === 'webgpu' || choice === 'auto') {
-    const gpu = await webGpuAdapter();
-    if (gpu.ok) return { ort: api, backend: 'webgpu', adapter: gpu.name, executionProviders: ['webgpu'], kvOnGpu: true };
-    if (choice === 'webgpu') throw new BackendError('webgpu', gpu.reason);
-  }
+  const wasm = (note?: string): Runtime => {
+    const threads = ort.env.wasm.numThreads ?? 1;
+    return { ort: api, backend: 'wasm', adapter: `WASM, ${threads} thread${threads === 1 ? '' : 's'}`, executionProviders: ['wasm'], kvOnGpu: false, ...(note ? { note } : {}) };
+  };
   if (choice === 'node') throw new BackendError('node', 'onnxruntime-node does not run in a browser');
-  const threads = ort.env.wasm.numThreads ?? 1;
-  return { ort: api, backend: 'wasm', adapter: `WASM, ${threads} thread${threads === 1 ? '' : 's'}`, executionProviders: ['wasm'], kvOnGpu: false };
+  if (choice === 'wasm') return wasm();
+  const gpu = await webGpuAdapter();
+  if (!gpu.ok) {
+    if (choice === 'webgpu') throw new BackendError('webgpu', gpu.reason);
+    return wasm(`no WebGPU: ${gpu.reason}`);
+  }
+  if (choice === 'auto' && gpu.software) {
+    return wasm(`auto chose WASM: the WebGPU adapter (${gpu.name}) is a software renderer, 10–100× slower than WASM; ?backend=webgpu forces it`);
+  }
+  const runtime: Runtime = { ort: api, backend: 'webgpu', adapter: gpu.name, executionProviders: ['webgpu'], kvOnGpu: true, shaderF16: gpu.shaderF16 };
+  if (choice === 'auto') runtime.fallback = async () => wasm();
+  else if (gpu.software) runtime.note = 'WebGPU forced (?backend=webgpu) on a software adapter';
+  return runtime;
 }
 
 export function webSource(source: string, baseUrl: string, hubEndpoint?: string): FileSource {

@@ -14,6 +14,9 @@ import type { ChatMessage, Dtype, LoadProgress, Logits, ModelInfo, SeqId, StepOp
 
 export interface ModelWorkerApi {
   init(options: WebEngineOptions): Promise<void>;
+  /** The heartbeat: answered whenever the worker's thread is free (WorkerEngine declares it dead when a
+   *  ping goes unanswered too long). */
+  ping(): Promise<true>;
   load(source: string, dtype: Dtype | undefined, onProgress?: (p: LoadProgress) => void, files?: Map<string, Blob>): Promise<ModelInfo>;
   info(): Promise<ModelInfo>;
   encode(text: string, template?: Template): Promise<number[]>;
@@ -48,6 +51,7 @@ export function createModelWorkerHost(): ModelWorkerApi {
     async init(options) {
       engine = createWebEngine(options);
     },
+    ping: async () => true,
     load: (source, dtype, onProgress, files) =>
       e().load(source, { ...(dtype ? { dtype } : {}), ...(onProgress ? { onProgress } : {}), ...(files ? { files } : {}) }),
     info: () => e().info(),

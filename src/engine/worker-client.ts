@@ -14,27 +14,71 @@ export function defaultModelWorker(): Worker {
   return new Worker(new URL('../../workers/model.worker.ts', import.meta.url), { type: 'module', name: 'model' });
 }
 
+/** How a worker is watched: a ping every `intervalMs`; dead when one goes unanswered for `deadAfterMs`
+ *  (long enough that a busy worker, whose thread runs a forward pass between pings, is not mistaken
+ *  for a dead one). */
+export interface Heartbeat {
+  intervalMs: number;
+  deadAfterMs: number;
+}
+
+export const DEFAULT_HEARTBEAT: Heartbeat = { intervalMs: 5_000, deadAfterMs: 60_000 };
+
 export class WorkerEngine implements Engine {
   private readonly worker: Worker;
   private readonly api: Remote<ModelWorkerApi>;
   private ready: Promise<void>;
   private ended: string | null = null;
-  /** Rejects when the worker dies (its script failed to load, or it threw outside any call). */
+  /** Rejects when the worker dies (its script failed to load, it threw outside any call, or it stopped
+   *  answering the heartbeat). */
   private readonly failure: Promise<never>;
+  private die: (reason: string) => void = () => {};
+  private beat: ReturnType<typeof setInterval> | null = null;
 
-  constructor(options: WebEngineOptions, makeWorker: () => Worker = defaultModelWorker) {
+  /**
+   * `onDead` hears when the worker died on its own (error event, or no answer to the heartbeat); every
+   * call in flight and every later one then fails with a BackendError saying so.
+   */
+  constructor(
+    options: WebEngineOptions,
+    makeWorker: () => Worker = defaultModelWorker,
+    heartbeat: Heartbeat | null = DEFAULT_HEARTBEAT,
+    onDead?: (reason: string) => void,
+  ) {
     installErrorTransfer();
     this.worker = makeWorker();
     this.failure = new Promise<never>((_, reject) => {
-      this.worker.addEventListener('error', (e) => {
-        const reason = `the model worker failed${e.message ? `: ${e.message}` : ' to start (its script could not be loaded)'}`;
+      this.die = (reason) => {
+        if (this.ended) return;
         reject(new BackendError('worker', reason));
         this.terminate(reason);
-      });
+        onDead?.(reason);
+      };
     });
     this.failure.catch(() => {});
+    this.worker.addEventListener('error', (e) => {
+      this.die(`the model worker failed${(e as ErrorEvent).message ? `: ${(e as ErrorEvent).message}` : ' to start (its script could not be loaded)'}`);
+    });
     this.api = wrap<ModelWorkerApi>(this.worker);
     this.ready = this.api.init(options);
+    if (heartbeat) {
+      let pending: number | null = null;
+      this.beat = setInterval(() => {
+        const now = Date.now();
+        if (pending !== null) {
+          if (now - pending > heartbeat.deadAfterMs) {
+            this.die(`the model worker stopped answering (no reply for ${Math.round((now - pending) / 1000)} s); it was ended`);
+          }
+          return;
+        }
+        pending = now;
+        this.api.ping().then(
+          () => (pending = null),
+          () => {},
+        );
+      }, heartbeat.intervalMs);
+      (this.beat as { unref?: () => void }).unref?.();
+    }
   }
 
   private async call<T>(fn: (api: Remote<ModelWorkerApi>) => Promise<T>): Promise<T> {
@@ -46,6 +90,8 @@ export class WorkerEngine implements Engine {
   terminate(reason = 'the model worker was stopped'): void {
     if (this.ended) return;
     this.ended = reason;
+    if (this.beat) clearInterval(this.beat);
+    this.beat = null;
     this.api[releaseProxy]();
     this.worker.terminate();
   }

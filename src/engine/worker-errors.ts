@@ -11,6 +11,9 @@ import {
   LabAbortError,
   ModelFileError,
   SequenceError,
+  // engine-faults (#15, #16)
+  NumericalError,
+  DeviceLostError,
 } from './errors';
 
 const classes: Record<string, { prototype: object }> = {
@@ -20,6 +23,9 @@ const classes: Record<string, { prototype: object }> = {
   LabAbortError,
   SequenceError,
   EngineStateError,
+  // engine-faults (#15, #16)
+  NumericalError,
+  DeviceLostError,
   RangeError,
   TypeError,
 };

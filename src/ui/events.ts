@@ -77,6 +77,15 @@ export class LoadRetryEvent extends Event {
   }
 }
 
+/** Reload both models of the pair with the same sources and backend, keeping the prompt and the
+ *  appended tokens (after a lost GPU device). */
+export class PairReloadEvent extends Event {
+  static readonly type = 'pair-reload';
+  constructor() {
+    super(PairReloadEvent.type, init);
+  }
+}
+
 /** Remove the last appended token (`all`: every appended token). */
 export class ContextUndoEvent extends Event {
   static readonly type = 'context-undo';
@@ -96,5 +105,6 @@ declare global {
     'load-cancel': LoadCancelEvent;
     'load-retry': LoadRetryEvent;
     'context-undo': ContextUndoEvent;
+    'pair-reload': PairReloadEvent;
   }
 }

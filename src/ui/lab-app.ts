@@ -8,6 +8,7 @@ import {
   ContextUndoEvent,
   LoadCancelEvent,
   LoadRetryEvent,
+  PairReloadEvent,
   ModelStepEvent,
   PairLoadEvent,
   PromptInputEvent,
@@ -119,6 +120,7 @@ export class LabApp extends LitElement {
     this.addEventListener(LoadCancelEvent.type, (e) => this.lab.cancel(e.side));
     this.addEventListener(LoadRetryEvent.type, (e) => void this.lab.retry(e.side));
     this.addEventListener(ContextUndoEvent.type, (e) => this.lab.undo(e.all));
+    this.addEventListener(PairReloadEvent.type, () => void this.lab.reloadPair());
   }
 
   private onTabKey(e: KeyboardEvent): void {

@@ -53,8 +53,8 @@ export class LabController implements ReactiveController {
     this.params = { ...initial, k: clampK(initial.k) };
     host.addController(this);
     this.slots = {
-      base: new ModelSlot('base', () => this.changed()),
-      tuned: new ModelSlot('tuned', () => this.changed()),
+      base: new ModelSlot('base', () => this.changed(), (reason) => void this.workerLost('base', reason)),
+      tuned: new ModelSlot('tuned', () => this.changed(), (reason) => void this.workerLost('tuned', reason)),
     };
   }
 
@@ -81,6 +81,8 @@ export class LabController implements ReactiveController {
   private changed(): void {
     // Set synchronously, so that a test that waits for `ready` after an input never sees a stale one.
     document.documentElement.dataset['labState'] = this.labState;
+    // What runs, for people and tests: the pair's backends, `base,tuned` (e.g. `webgpu,webgpu`).
+    document.documentElement.dataset['backends'] = SIDES.map((s) => this.slots[s].state.info?.backend ?? '').join(',');
     this.host.requestUpdate();
   }
 
@@ -99,6 +101,19 @@ export class LabController implements ReactiveController {
     for (const s of SIDES) this.views[s] = { view: null, error: null, busy: false, notice: null };
     this.changed();
     await Promise.all(SIDES.map((s) => this.loadSide(s, () => this.slots[s].load(this.params[s], backend))));
+  }
+
+  /** Load both models again from the same sources (a lost GPU device), keeping the prompt and the
+   *  appended tokens: the next-token view recomputes when they are ready; other views keep their run's
+   *  settings for the user to run again. */
+  async reloadPair(): Promise<void> {
+    await Promise.all(SIDES.map((s) => this.loadSide(s, () => this.slots[s].load(this.params[s], this.params.backend))));
+  }
+
+  /** A ready model's worker died or stopped answering: restart it; the next-token view recomputes when
+   *  it is ready (other views show the failed run's error and offer Run again). */
+  private workerLost(side: Side, reason: string): Promise<void> {
+    return this.loadSide(side, () => this.slots[side].restart(reason));
   }
 
   cancel(side: Side): void {

@@ -7,6 +7,7 @@ import { customElement, property } from 'lit/decorators.js';
 import type { ModelInfo } from '../engine/types';
 import type { NextTokenView } from '../lab/next-token';
 import { visibleToken } from '../lab/tokens';
+import { errorHelp } from './error-help';
 import { LoadCancelEvent, LoadRetryEvent, ModelStepEvent } from './events';
 import { formatBytes, formatInt, formatMB, formatNumber, formatPercent } from './format';
 import type { SideView } from './lab-controller';
@@ -181,6 +182,7 @@ export class ModelPanel extends LitElement {
     return html`<div class="error-box" role="alert" data-error=${err.name}>
       <div>${what}</div>
       <div><strong>${err.name}</strong>: ${err.message}</div>
+      ${errorHelp(err)}
     </div>`;
   }
 
@@ -266,10 +268,12 @@ export class ModelPanel extends LitElement {
           ? html`<span class="badge ${info!.backend}" data-badge title=${badge.detail}><strong>${badge.label}</strong>${badge.detail}</span>`
           : nothing}
       </header>
+      ${info?.backendNote ? html`<p class="status-line" data-backend-note>${info.backendNote}</p>` : nothing}
+      ${s?.restarted ? html`<p class="status-line" role="status" data-restarted>${s.restarted}</p>` : nothing}
       ${s ? this.renderLoad(s) : nothing} ${info ? this.renderFacts(info) : nothing}
       ${v?.error ? this.renderError(v.error, 'The next-token distribution could not be computed.') : nothing}
       ${v?.notice ? html`<p class="status-line">${v.notice}</p>` : nothing}
-      ${v?.view ? this.renderDistribution(v, v.view) : s?.status === 'ready' && !v?.error && !v?.notice ? html`<p class="status-line">Computing…</p>` : nothing}
+      ${v?.view && !v.error ? this.renderDistribution(v, v.view) : s?.status === 'ready' && !v?.error && !v?.notice ? html`<p class="status-line">Computing…</p>` : nothing}
     </section>`;
   }
 }

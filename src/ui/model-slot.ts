@@ -8,7 +8,7 @@ import { DEFAULT_HUB_ENDPOINT } from '../engine/files';
 import { ModelFileError } from '../engine/errors';
 import { isLocalSource, localFolder } from './local-folders';
 import type { Dtype, LoadProgress, ModelInfo, SeqId } from '../engine/types';
-import { defaultModelWorker, WorkerEngine } from '../engine/worker-client';
+import { DEFAULT_HEARTBEAT, defaultModelWorker, WorkerEngine } from '../engine/worker-client';
 import { viewFromLogits, type NextTokenView } from '../lab/next-token';
 import type { PageBackend, Side } from './params';
 
@@ -35,7 +35,12 @@ export interface SlotState {
   progress: LoadProgress | null;
   info: ModelInfo | null;
   error: ShownError | null;
+  /** Why the model's worker was restarted (it died or stopped answering), shown until the next load. */
+  restarted?: string | null;
 }
+
+/** A worker that dies again this soon after a restart is not restarted again (Retry is offered). */
+const RESTART_QUIET_MS = 60_000;
 
 /** The hub endpoint for hub ids: `?hub=` in the URL, else the saved setting, else the Hugging Face hub. */
 export function hubEndpoint(): string {
@@ -66,9 +71,14 @@ export class ModelSlot {
   private cache: { seq: SeqId; tokens: number[]; logits: Float32Array } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
+  private lastRestart = 0;
+
+  /** `onWorkerLost`: the worker of a ready model died or stopped answering; the owner restarts it
+   *  (`restart`) so that its experiment can run again. */
   constructor(
     readonly side: Side,
     private readonly onChange: () => void,
+    private readonly onWorkerLost?: (reason: string) => void,
   ) {
     this.state = { side, source: '', status: 'idle', progress: null, info: null, error: null };
   }
@@ -83,7 +93,7 @@ export class ModelSlot {
   }
 
   /** Load a model in a fresh worker; resolves when it is ready, cancelled or failed (never throws). */
-  async load(source: string, backend: PageBackend): Promise<void> {
+  async load(source: string, backend: PageBackend, restartReason?: string): Promise<void> {
     this.stop();
     const epoch = ++this.epoch;
     this.backend = backend;
@@ -106,10 +116,17 @@ export class ModelSlot {
         });
         return worker;
       },
+      DEFAULT_HEARTBEAT,
+      (reason) => {
+        if (epoch !== this.epoch || this.state.status !== 'ready') return;
+        if (this.onWorkerLost && Date.now() - this.lastRestart > RESTART_QUIET_MS) return this.onWorkerLost(reason);
+        this.engine = null;
+        this.set({ status: 'error', error: { name: 'BackendError', message: `${reason} (again within a minute of a restart, so it was not restarted)` } });
+      },
     );
     this.engine = engine;
     this.abort = abort;
-    this.set({ source, status: 'loading', progress: null, info: null, error: null });
+    this.set({ source, status: 'loading', progress: null, info: null, error: null, restarted: restartReason ?? null });
     try {
       const dtype = dtypeParam(this.side);
       const files = localFolder(source);
@@ -145,6 +162,12 @@ export class ModelSlot {
 
   retry(): Promise<void> {
     return this.load(this.state.source, this.backend);
+  }
+
+  /** Load the same model in a fresh worker after its worker died, saying why. */
+  restart(reason: string): Promise<void> {
+    this.lastRestart = Date.now();
+    return this.load(this.state.source, this.backend, `The model's worker ${reason.replace(/^the model worker /, '')}: it was restarted.`);
   }
 
   /** End the worker (if any) without changing the shown state. */

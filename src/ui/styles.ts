@@ -66,6 +66,16 @@ export const shared = css`
     padding: 0.6rem 0.8rem;
     overflow-wrap: anywhere;
   }
+  .next-steps {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 0.9rem;
+    align-items: center;
+    margin-top: 0.45rem;
+  }
+  .next-steps a {
+    font-weight: 600;
+  }
   .error-box strong {
     font-family: ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, Consolas, monospace;
   }

@@ -33,6 +33,7 @@ import { escapeAffix, unescapeAffix } from './answers-affix';
 import { resultTable } from '../styles';
 import { PairView } from './pair-view';
 import '../lab-chart';
+import { errorHelp } from '../error-help';
 
 type Side = 'base' | 'tuned';
 const SIDES: readonly Side[] = ['base', 'tuned'];
@@ -593,6 +594,7 @@ export class AnswersView extends PairView {
       ${this.error
         ? html`<div class="error-box" role="alert" data-error=${this.error.name} style="margin-top:0.6rem">
             ${this.error.name === 'Input' ? this.error.message : html`<strong>${this.error.name}</strong>: ${this.error.message}`}
+            ${errorHelp(this.error)}
           </div>`
         : nothing}
     </div>`;

@@ -34,6 +34,7 @@ import { queryParam, updateQuery } from '../params';
 import { resultTable } from '../styles';
 import { PairView } from './pair-view';
 import '../lab-chart';
+import { errorHelp } from '../error-help';
 
 type Source = 'typed' | 'base' | 'tuned';
 type ColorBy = 'class' | 'kl';
@@ -636,6 +637,7 @@ export class CompareView extends PairView {
       ${this.error
         ? html`<div class="error-box" role="alert" data-error=${this.error.name} style="margin-top:0.6rem">
             ${this.error.name === 'Input' ? this.error.message : html`<strong>${this.error.name}</strong>: ${this.error.message}`}
+            ${errorHelp(this.error)}
           </div>`
         : nothing}
     </div>`;

@@ -33,6 +33,7 @@ import { visibleToken } from '../../lab/tokens';
 import { formatNumber, formatPercent } from '../format';
 import { queryParam, updateQuery, type Side } from '../params';
 import { PairView } from './pair-view';
+import { errorHelp } from '../error-help';
 
 type Models = 'both' | 'base' | 'tuned';
 type ColorBy = 'prob' | 'rank';
@@ -836,7 +837,7 @@ export class ExploreView extends PairView {
         <p class="note">Changing the prompt, template or models takes effect with Start (it begins a new loom). Sampling settings apply to the next step.</p>
       </div>
       ${this.error
-        ? html`<div class="card"><div class="error-box" role="alert" data-error>${this.error}</div></div>`
+        ? html`<div class="card"><div class="error-box" role="alert" data-error>${this.error}${errorHelp(this.error)}</div></div>`
         : this.loom
           ? this.renderStage()
           : html`<div class="card muted" role="status">${this.busy ? 'Starting…' : this.waiting || 'Press Start to explore the prompt.'}</div>`}

@@ -22,6 +22,7 @@ import { queryParam, updateQuery, type Side } from '../params';
 import { injectCsv, injectJson, traceCharts, type DiffColumn, type HeatmapState, type InjectSettings, type InjectState, type SideInject } from './inject-export';
 import { PairView } from './pair-view';
 import { experimentStyles, parseWhole, renderProgress, settleAll, type Progress } from './sweep-common';
+import { errorHelp } from '../error-help';
 
 const SIDES: Side[] = ['base', 'tuned'];
 const HEADING: Record<Side, string> = { base: 'Base', tuned: 'Tuned' };
@@ -487,7 +488,7 @@ export class InjectView extends PairView {
         <button data-action="export-json" @click=${this.exportJson} ?disabled=${!this.result || running}>Export JSON</button>
       </div>
       ${renderProgress(this.progress, () => this.abort?.abort())}
-      ${this.error ? html`<div class="error-box" role="alert" data-error>${this.error}</div>` : nothing}
+      ${this.error ? html`<div class="error-box" role="alert" data-error>${this.error}${errorHelp(this.error)}</div>` : nothing}
       ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
     </div>`;
   }
@@ -669,7 +670,7 @@ export class InjectView extends PairView {
         <button data-action="heatmap" @click=${() => void this.runHeatmap()} ?disabled=${running}>Run heatmap</button>
       </div>
       ${renderProgress(this.heatProgress, () => this.heatAbort?.abort())}
-      ${this.heatError ? html`<div class="error-box" role="alert" data-heat-error>${this.heatError}</div>` : nothing}
+      ${this.heatError ? html`<div class="error-box" role="alert" data-heat-error>${this.heatError}${errorHelp(this.heatError)}</div>` : nothing}
       ${this.heatNotice ? html`<p class="notice" role="status">${this.heatNotice}</p>` : nothing}
       ${h
         ? html`<div class="columns">

@@ -18,11 +18,12 @@ import { LAB_PAIR, queryParam, updateQuery, type PageBackend, type Side } from '
 import { blobTarget, checkModel, folderFiles, targetFor, type CheckReport, type CheckTarget } from './models-check';
 import { DownloadTracker, formatEta } from './models-progress';
 import { PairView } from './pair-view';
+import { isSoftwareAdapter } from '../../engine/adapter';
 
 const ENDPOINT_KEY = 'world-prior-lab.hub-endpoint';
 const DEFAULT_BUDGET_MB = 1000;
 
-type Adapter = { ok: true; name: string; shaderF16: boolean; maxBufferSize: number } | { ok: false; reason: string };
+type Adapter = { ok: true; name: string; shaderF16: boolean; maxBufferSize: number; software?: boolean } | { ok: false; reason: string };
 
 /** The WebGPU adapter as the page sees it (the same question the engine's worker asks). */
 async function probeAdapter(): Promise<Adapter> {
@@ -32,7 +33,8 @@ async function probeAdapter(): Promise<Adapter> {
     const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
     if (!a) return { ok: false, reason: 'requestAdapter returned no adapter' };
     const name = [a.info.vendor, a.info.architecture, a.info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
-    return { ok: true, name, shaderF16: a.features.has('shader-f16'), maxBufferSize: a.limits.maxBufferSize };
+    const software = isSoftwareAdapter(a.info as GPUAdapterInfo & { isFallbackAdapter?: boolean }, (a as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter);
+    return { ok: true, name, shaderF16: a.features.has('shader-f16'), maxBufferSize: a.limits.maxBufferSize, software };
   } catch (err) {
     return { ok: false, reason: `requestAdapter failed (${(err as Error).message})` };
   }
@@ -243,7 +245,8 @@ export class ModelsView extends PairView {
 
   private get device(): DeviceProfile | null {
     if (!this.adapter) return null;
-    const webgpu = this.backend !== 'wasm' && this.adapter.ok;
+    // As the pair's runtime decides (src/engine/web.ts): `auto` skips a software adapter (#15.6).
+    const webgpu = this.adapter.ok && (this.backend === 'webgpu' || (this.backend !== 'wasm' && !this.adapter.software));
     return {
       backend: webgpu ? 'webgpu' : 'wasm',
       shaderF16: webgpu && this.adapter.ok ? this.adapter.shaderF16 : false,
@@ -462,7 +465,13 @@ export class ModelsView extends PairView {
               ? html`WebGPU adapter: <b>${a.name}</b>; shader-f16 <b>${a.shaderF16 ? 'yes' : 'no'}</b>; largest GPU buffer
                   <b>${megabytes(a.maxBufferSize)}</b>`
               : html`No WebGPU: ${a.reason}`}
-          ${d ? html` — variants are chosen for <b>${d.backend === 'webgpu' ? 'WebGPU' : 'WASM'}</b>${this.backend === 'wasm' ? ' (backend set to WASM)' : ''}.` : nothing}
+          ${d
+            ? html` — variants are chosen for <b>${d.backend === 'webgpu' ? 'WebGPU' : 'WASM'}</b>${this.backend === 'wasm'
+                ? ' (backend set to WASM)'
+                : a?.ok && a.software && d.backend === 'wasm'
+                  ? ' (auto skips a software adapter; ?backend=webgpu forces it)'
+                  : ''}.`
+            : nothing}
         </span>
         <label
           >Download budget per model (MB)

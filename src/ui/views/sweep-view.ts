@@ -21,6 +21,7 @@ import { PairView } from './pair-view';
 import { answerCounts, exactCharts, histogramChart, sampledCharts } from './sweep-charts';
 import { experimentStyles, parseWhole, renderProgress, settleAll, type Progress } from './sweep-common';
 import { sweepCsv, sweepJson, type Grouping, type SideExact, type SweepSettings, type SweepState } from './sweep-export';
+import { errorHelp } from '../error-help';
 
 const SIDES: Side[] = ['base', 'tuned'];
 const HEADING: Record<Side, string> = { base: 'Base', tuned: 'Tuned' };
@@ -362,7 +363,7 @@ export class SweepView extends PairView {
       </p>
       ${!this.pairReady ? html`<p class="notice">Load both models (above) to run a sweep.</p>` : nothing}
       ${renderProgress(this.progress, () => this.cancel())}
-      ${this.error ? html`<div class="error-box" role="alert" data-error>${this.error}</div>` : nothing}
+      ${this.error ? html`<div class="error-box" role="alert" data-error>${this.error}${errorHelp(this.error)}</div>` : nothing}
       ${this.notice ? html`<p class="notice" role="status" data-notice>${this.notice}</p>` : nothing}
     </div>`;
   }
