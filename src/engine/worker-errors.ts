@@ -11,6 +11,8 @@ import {
   LabAbortError,
   ModelFileError,
   SequenceError,
+  StalledDownloadError,
+  UsageError,
 } from './errors';
 
 const classes: Record<string, { prototype: object }> = {
@@ -20,6 +22,8 @@ const classes: Record<string, { prototype: object }> = {
   LabAbortError,
   SequenceError,
   EngineStateError,
+  UsageError,
+  StalledDownloadError,
   RangeError,
   TypeError,
 };

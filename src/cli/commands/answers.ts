@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { answersAt, parseChoices, scoreAnswers } from '../../lab/answers';
 import { visibleToken } from '../../lab/tokens';
-import { choice, parse, required, table, UsageError } from '../args';
+import { checkContext, choice, parse, positiveOption, required, table, textOption, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
 
 export const usage = `lab answers --model <m> --prompt "<p>" [--template none|chat] (--choices 1..100 | --choices-file F)
@@ -26,15 +26,15 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     json: { type: 'boolean' },
   });
   const model = required(v, 'model');
-  const prompt = required(v, 'prompt');
+  const prompt = textOption(v, 'prompt');
   const template = choice(v, 'template', ['none', 'chat'] as const, 'none');
   let spec: string;
-  if (typeof v['choices'] === 'string' && typeof v['choices-file'] === 'string') throw new UsageError('give --choices or --choices-file, not both');
+  if (typeof v['choices'] === 'string' && typeof v['choices-file'] === 'string') throw new UsageError('give --choices or --choices-file, not both', '--choices');
   if (typeof v['choices-file'] === 'string') {
     try {
       spec = await readFile(v['choices-file'], 'utf8');
     } catch (err) {
-      throw new UsageError(`cannot read --choices-file: ${(err as Error).message}`);
+      throw new UsageError(`cannot read --choices-file: ${(err as Error).message}`, '--choices-file');
     }
     if (!spec.includes('\n')) spec += '\n';
   } else spec = required(v, 'choices');
@@ -42,14 +42,14 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   try {
     choices = parseChoices(spec);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(`--choices: ${(err as Error).message}`, '--choices');
   }
-  const temperature = v['temperature'] === undefined ? 1 : Number(v['temperature']);
-  if (!(temperature > 0)) throw new UsageError(`--temperature must be > 0, got ${String(v['temperature'])}`);
+  const temperature = positiveOption(v, 'temperature', 1, 1000);
 
   const engine = await openModel(model, backendOption(v), ctx);
   try {
     const context = await engine.encode(prompt, template);
+    checkContext('--prompt', context.length, 0, (await engine.info()).contextLength);
     const scores = await scoreAnswers(engine, context, choices, {
       prefix: (v['prefix'] as string | undefined) ?? '',
       suffix: (v['suffix'] as string | undefined) ?? '',

@@ -1,6 +1,6 @@
 /** `lab inject`: injection-recovery traces. */
 import { injectTrace } from '../../lab/inject';
-import { choice, intOption, parse, required, table, UsageError } from '../args';
+import { checkContext, choice, intOption, LIMITS, parse, positiveOption, required, table, textOption, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
 
 export const usage = `lab inject --model <m> --prompt "<p>" [--template none|chat] --after-tokens K --injection "<text>"
@@ -24,19 +24,23 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     json: { type: 'boolean' },
   });
   const model = required(v, 'model');
-  const prompt = required(v, 'prompt');
+  const prompt = textOption(v, 'prompt');
   const template = choice(v, 'template', ['none', 'chat'] as const, 'none');
-  const afterTokens = intOption(v, 'after-tokens', 0, 0);
-  if (v['after-tokens'] === undefined) throw new UsageError('--after-tokens is required');
-  if (typeof v['injection'] !== 'string') throw new UsageError('--injection is required');
-  const steps = intOption(v, 'steps', 16);
-  const threshold = v['threshold'] === undefined ? 0.1 : Number(v['threshold']);
-  if (!(threshold > 0)) throw new UsageError(`--threshold must be > 0, got ${String(v['threshold'])}`);
-  const seed = v['seed'] === undefined ? undefined : intOption(v, 'seed', 0, 0);
+  const afterTokens = intOption(v, 'after-tokens', 0, 0, LIMITS.maxTokens);
+  if (v['after-tokens'] === undefined) throw new UsageError('--after-tokens is required', '--after-tokens');
+  // An empty injection is allowed: it is the no-injection control (both runs the same).
+  if (typeof v['injection'] !== 'string') throw new UsageError('--injection is required', '--injection');
+  const injection = v['injection'];
+  const steps = intOption(v, 'steps', 16, 1, LIMITS.steps);
+  const threshold = positiveOption(v, 'threshold', 0.1, 1000);
+  const seed = v['seed'] === undefined ? undefined : intOption(v, 'seed', 0, 0, LIMITS.seed);
   const engine = await openModel(model, backendOption(v), ctx);
   try {
     const context = await engine.encode(prompt, template);
-    const r = await injectTrace(engine, context, { afterTokens, injection: v['injection'], steps, threshold, ...(seed !== undefined ? { seed } : {}) });
+    // Both runs hold the prompt, K clean tokens, the injection (in the injected run) and the traced steps.
+    const injected = injection === '' ? 0 : (await engine.encodeContinuation(injection)).length;
+    checkContext('--steps', context.length, afterTokens + injected + steps, (await engine.info()).contextLength, 'tokens (--after-tokens + the injection + --steps)');
+    const r = await injectTrace(engine, context, { afterTokens, injection, steps, threshold, ...(seed !== undefined ? { seed } : {}) });
     if (v['json']) {
       ctx.out(JSON.stringify({ ...r, trace: r.trace.map(({ step, kl, logp_clean_next, p_end }) => ({ step, kl, logp_clean_next, p_end })) }));
       return;
