@@ -111,7 +111,10 @@ export async function modelsMain(argv: string[], out: (l: string) => void, err: 
     if (command === 'list') {
       const models = await folderCache(cacheDir ?? defaultCacheDir()).list();
       if (!models.length) out(`no models cached in ${cacheDir ?? defaultCacheDir()}`);
-      for (const m of models) out(`${m.key}  ${mb(m.bytes)}  ${m.files.map((f) => f.file).join(', ')}`);
+      for (const m of models) {
+        out(`${m.key}  ${mb(m.bytes)}  ${m.files.map((f) => f.file).join(', ')}${m.damaged ? `  (${m.damaged} damaged)` : '  (verified)'}`);
+        for (const f of m.files) if (f.problem) out(`  damaged: ${f.file} ${f.problem} (fetched again on the next load, or: npm run models -- rm ${m.key})`);
+      }
       return 0;
     }
     if (command === 'rm' && positionals[0]) {

@@ -6,7 +6,7 @@
  * browser's Cache API (page and workers). DOM-free.
  */
 import { LabAbortError, ModelFileError } from './errors';
-import type { FileMeta, FileSource } from './files';
+import { contentProblem, type FileMeta, type FileSource } from './files';
 
 export interface CachedFileMeta {
   size: number;
@@ -16,8 +16,12 @@ export interface CachedFileMeta {
 
 export interface CachedModel {
   key: string;
-  files: { file: string; size: number }[];
+  /** Each stored file, checked as it is listed: `problem` says why a copy is unusable (it will be
+   *  fetched again on the next load, or can be deleted). */
+  files: { file: string; size: number; problem?: string }[];
   bytes: number;
+  /** Files with a problem; 0 when every listed copy was verified. */
+  damaged: number;
 }
 
 export type CacheRead = { bytes: Uint8Array; meta: CachedFileMeta } | { corrupt: string } | null;
@@ -35,14 +39,19 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Check bytes against what the server or the store said about them; a reason when they disagree. */
-export async function verify(bytes: Uint8Array, meta: { size?: number; sha256?: string }): Promise<string | null> {
+/** Check bytes against what the server or the store said about them; a reason when they disagree.
+ *  With `file`, also that the bytes are what a file of that name must be (no HTML page as model.onnx). */
+export async function verify(bytes: Uint8Array, meta: { size?: number; sha256?: string }, file?: string): Promise<string | null> {
   if (meta.size !== undefined && bytes.length !== meta.size) return `has ${bytes.length} of ${meta.size} bytes (truncated)`;
   if (meta.sha256) {
     const got = await sha256Hex(bytes);
     if (got !== meta.sha256) return `does not match its SHA-256 (${got.slice(0, 12)}… instead of ${meta.sha256.slice(0, 12)}…)`;
   }
-  return null;
+  return file === undefined ? null : contentProblem(file, bytes);
+}
+
+function summarize(key: string, files: CachedModel['files']): CachedModel {
+  return { key, files, bytes: files.reduce((s, f) => s + f.size, 0), damaged: files.filter((f) => f.problem).length };
 }
 
 /**
@@ -76,6 +85,9 @@ export function cachedSource(inner: FileSource, cache: ModelCache, key: string):
       if (bytes === null) return null;
       const problem = await verify(bytes, meta);
       if (problem) throw new ModelFileError(file, `the download ${problem}; nothing was cached`);
+      // An error or login page served with status 200 is refused before it can poison the cache.
+      const wrong = contentProblem(file, bytes) ?? contentProblem(file, bytes, meta.contentType);
+      if (wrong) throw new ModelFileError(file, `${wrong}; nothing was cached, press Retry once the server is fixed`);
       await cache.write(key, file, bytes, { size: bytes.length, ...(meta.sha256 ? { sha256: meta.sha256 } : {}), storedAt: Date.now() });
       return bytes;
     },
@@ -107,7 +119,7 @@ export function folderCache(dir: string): ModelCache {
         return { corrupt: 'is missing from the cache folder' };
       }
       const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-      const problem = await verify(bytes, meta);
+      const problem = await verify(bytes, meta, file);
       return problem ? { corrupt: problem } : { bytes, meta };
     },
     async write(key, file, bytes, meta) {
@@ -142,14 +154,29 @@ export function folderCache(dir: string): ModelCache {
         return out;
       }
       for (const key of keys) {
-        const files: { file: string; size: number }[] = [];
+        const files: CachedModel['files'] = [];
         const entries = await readdir(join(dir, key), { recursive: true });
         for (const e of entries) {
           if (!String(e).endsWith('.meta.json')) continue;
-          const meta = JSON.parse(await readFile(join(dir, key, String(e)), 'utf8')) as CachedFileMeta;
-          files.push({ file: relative(join(dir, key), join(dir, key, String(e).slice(0, -'.meta.json'.length))).split('\\').join('/'), size: meta.size });
+          const file = relative(join(dir, key), join(dir, key, String(e).slice(0, -'.meta.json'.length))).split('\\').join('/');
+          let meta: CachedFileMeta;
+          try {
+            meta = JSON.parse(await readFile(join(dir, key, String(e)), 'utf8')) as CachedFileMeta;
+          } catch {
+            files.push({ file, size: 0, problem: 'has an unreadable record in the cache folder' });
+            continue;
+          }
+          // Verified as listed: size, SHA-256 and content, the same checks a load makes.
+          let problem: string | null;
+          try {
+            const buf = await readFile(join(dir, key, String(e).slice(0, -'.meta.json'.length)));
+            problem = await verify(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), meta, file);
+          } catch {
+            problem = 'is missing from the cache folder';
+          }
+          files.push({ file, size: meta.size, ...(problem ? { problem } : {}) });
         }
-        if (files.length) out.push({ key, files, bytes: files.reduce((s, f) => s + f.size, 0) });
+        if (files.length) out.push(summarize(key, files));
       }
       return out;
     },
@@ -165,7 +192,7 @@ const ORIGIN = 'https://model-cache.invalid/';
 export function browserCache(cacheName = CACHE_NAME): ModelCache {
   const url = (key: string, file: string) => `${ORIGIN}${encodeURIComponent(key)}/${file}`;
   const open = () => caches.open(cacheName);
-  return {
+  const store: ModelCache = {
     async read(key, file) {
       const res = await (await open()).match(url(key, file));
       if (!res) return null;
@@ -176,7 +203,7 @@ export function browserCache(cacheName = CACHE_NAME): ModelCache {
       } catch {
         return { corrupt: 'could not be read from the browser cache' };
       }
-      const problem = await verify(bytes, meta);
+      const problem = await verify(bytes, meta, file);
       return problem ? { corrupt: problem } : { bytes, meta };
     },
     async write(key, file, bytes, meta) {
@@ -195,23 +222,26 @@ export function browserCache(cacheName = CACHE_NAME): ModelCache {
     },
     async list() {
       const cache = await open();
-      const byKey = new Map<string, CachedModel>();
+      const byKey = new Map<string, CachedModel['files']>();
       for (const req of await cache.keys()) {
         if (!req.url.startsWith(ORIGIN)) continue;
         const rest = req.url.slice(ORIGIN.length);
         const slash = rest.indexOf('/');
         const key = decodeURIComponent(rest.slice(0, slash));
         const file = rest.slice(slash + 1);
-        const res = await cache.match(req);
-        const meta = JSON.parse(res?.headers.get('x-wpl-meta') ?? '{}') as CachedFileMeta;
-        const entry = byKey.get(key) ?? { key, files: [], bytes: 0 };
-        entry.files.push({ file, size: meta.size ?? 0 });
-        entry.bytes += meta.size ?? 0;
-        byKey.set(key, entry);
+        // Verified as listed: size, SHA-256 and content, the same checks a load makes.
+        const read = await store.read(key, file);
+        const res = read && 'bytes' in read ? null : await cache.match(req);
+        const meta = read && 'bytes' in read ? read.meta : (JSON.parse(res?.headers.get('x-wpl-meta') ?? '{}') as CachedFileMeta);
+        const problem = read === null ? 'disappeared from the browser cache' : 'corrupt' in read ? read.corrupt : null;
+        const files = byKey.get(key) ?? [];
+        files.push({ file, size: meta.size ?? 0, ...(problem ? { problem } : {}) });
+        byKey.set(key, files);
       }
-      return [...byKey.values()];
+      return [...byKey].map(([key, files]) => summarize(key, files));
     },
   };
+  return store;
 }
 
 /** The cache key of a hub model: repo and revision. Not the endpoint: a mirror serves the same files,

@@ -10,6 +10,8 @@ export type BytesProgress = (loaded: number, total: number) => void;
 export interface FileMeta {
   size?: number;
   sha256?: string;
+  /** The response's Content-Type, when it said one. */
+  contentType?: string;
 }
 
 export interface FileSource {
@@ -57,6 +59,38 @@ export async function readJson<T = Record<string, unknown>>(
     if (err instanceof ModelFileError) throw err;
     throw new ModelFileError(file, `is not valid JSON (${(err as Error).message})`);
   }
+}
+
+/**
+ * Whether bytes are what a model file of this name must be: ONNX files look like an ONNX protobuf,
+ * JSON files parse as a JSON object, text files are not an HTML page. The reason when they are not, else
+ * null. Used before anything is cached and again on every cached copy read or listed, so an error page
+ * served with status 200 is never kept. Weight data (`*.onnx_data`, `*.bin`) is raw and not checked here
+ * (its size and SHA-256 are).
+ */
+export function contentProblem(file: string, bytes: Uint8Array, contentType?: string): string | null {
+  const name = file.toLowerCase();
+  const raw = /\.(onnx_data|bin|safetensors)$|_data$/.test(name);
+  if (!raw && contentType && /^\s*text\/html\b/i.test(contentType)) return 'is an HTML page (served as text/html), not a model file';
+  if (name.endsWith('.onnx')) {
+    try {
+      checkOnnxBytes(file, bytes);
+    } catch (err) {
+      return (err as ModelFileError).problem;
+    }
+    return null;
+  }
+  if (raw) return null;
+  if (isHtml(bytes)) return name.endsWith('.json') ? 'is an HTML page, not JSON (a wrong URL or a login page?)' : 'is an HTML page, not a model file';
+  if (name.endsWith('.json')) {
+    try {
+      const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'is JSON but not an object';
+    } catch (err) {
+      return `is not valid JSON (${(err as Error).message})`;
+    }
+  }
+  return null;
 }
 
 /** Check that ONNX bytes at least look like a protobuf model and not an error page. */
@@ -148,7 +182,8 @@ export function urlSource(baseUrl: string, label = baseUrl, fetchImpl: typeof fe
         throw new ModelFileError(file, `is missing (HTTP ${response.status} at ${url})`);
       }
       if (!response.ok) throw new ModelFileError(file, `could not be fetched (HTTP ${response.status} at ${url})`);
-      options.onMeta?.(metaOf(response));
+      const ct = response.headers.get('content-type');
+      options.onMeta?.({ ...metaOf(response), ...(ct ? { contentType: ct } : {}) });
       return readStream(file, response, options.onProgress, options.signal);
     },
   };

@@ -66,6 +66,9 @@ export const shared = css`
     padding: 0.6rem 0.8rem;
     overflow-wrap: anywhere;
   }
+  .error-text {
+    color: var(--error-text);
+  }
   .error-box strong {
     font-family: ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, Consolas, monospace;
   }

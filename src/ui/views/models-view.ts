@@ -756,13 +756,23 @@ export class ModelsView extends PairView {
               </thead>
               <tbody>
                 ${list.map(
-                  (m) => html`<tr data-cache-key=${m.key} data-bytes=${m.bytes}>
+                  (m) => html`<tr data-cache-key=${m.key} data-bytes=${m.bytes} data-damaged=${m.damaged}>
                     <td class="mono">${m.key}</td>
                     <td>
-                      <details>
-                        <summary>${m.files.length} file${m.files.length === 1 ? '' : 's'}</summary>
+                      <details ?open=${m.damaged > 0}>
+                        <summary>
+                          ${m.files.length} file${m.files.length === 1 ? '' : 's'},
+                          ${m.damaged
+                            ? html`<span class="error-text">${m.damaged} damaged</span> (fetched again on the next load, or Delete)`
+                            : html`<span data-verified>verified</span>`}
+                        </summary>
                         <ul class="lines">
-                          ${m.files.map((f) => html`<li data-file=${f.file} data-size=${f.size}><span class="mono">${f.file}</span> — ${formatInt(f.size)} bytes</li>`)}
+                          ${m.files.map(
+                            (f) =>
+                              html`<li data-file=${f.file} data-size=${f.size} data-problem=${f.problem ?? ''}>
+                                <span class="mono">${f.file}</span> — ${formatInt(f.size)} bytes${f.problem ? html` — <span class="error-text">${f.problem}</span>` : nothing}
+                              </li>`,
+                          )}
                         </ul>
                       </details>
                     </td>
