@@ -122,7 +122,7 @@ export class StalledDownloadError extends LabError {
   ) {
     const of = total ? ` of ${total}` : '';
     super(
-      `${file}: the download stalled: no data for ${Math.round(quietMs / 1000)} s after ${loaded}${of} bytes. ` +
+      `${file}: the download stalled: no data for ${quietMs < 1000 ? `${quietMs} ms` : `${Math.round(quietMs / 1000)} s`} after ${loaded}${of} bytes. ` +
         'The server stopped answering; check the connection (or the hub\'s status) and press Retry. Nothing partial was cached.',
     );
   }

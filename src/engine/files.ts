@@ -2,7 +2,7 @@
  * Where model files come from: a hub-layout folder on disk (Node), a URL (browser or Node), or a
  * Hugging Face hub id (a URL under an endpoint). Every failure names the file and the problem.
  */
-import { LabAbortError, ModelFileError, throwIfAborted } from './errors';
+import { LabAbortError, ModelFileError, StalledDownloadError, throwIfAborted } from './errors';
 
 export type BytesProgress = (loaded: number, total: number) => void;
 
@@ -27,6 +27,38 @@ export interface FileSource {
 }
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
+
+/** How long a download may go without a byte (or without an answer) before it counts as stalled. */
+export const DEFAULT_STALL_MS = 30_000;
+
+/** A watchdog for one download: aborts `signal` when nothing happened for `quietMs`. */
+function stallWatch(quietMs: number, outer: AbortSignal | undefined) {
+  const ctl = new AbortController();
+  let stalled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onOuter = () => ctl.abort();
+  outer?.addEventListener('abort', onOuter, { once: true });
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      ctl.abort();
+    }, quietMs);
+  };
+  arm();
+  return {
+    signal: ctl.signal,
+    /** Something arrived: the quiet interval starts again. */
+    alive: arm,
+    get stalled() {
+      return stalled && !outer?.aborted;
+    },
+    stop() {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
+    },
+  };
+}
 
 function isHtml(bytes: Uint8Array): boolean {
   let i = 0;
@@ -107,6 +139,8 @@ async function readStream(
   response: Response,
   onProgress: BytesProgress | undefined,
   signal: AbortSignal | undefined,
+  watch?: ReturnType<typeof stallWatch>,
+  quietMs = DEFAULT_STALL_MS,
 ): Promise<Uint8Array> {
   const total = Number(response.headers.get('content-length') ?? 0) || 0;
   if (!response.body) {
@@ -123,12 +157,14 @@ async function readStream(
       throwIfAborted(signal, `download of ${file}`);
       const { done, value } = await reader.read();
       if (done) break;
+      watch?.alive();
       chunks.push(value);
       loaded += value.length;
       onProgress?.(loaded, total);
     }
   } catch (err) {
     void reader.cancel().catch(() => {});
+    if (watch?.stalled) throw new StalledDownloadError(file, loaded, total, quietMs);
     if (err instanceof LabAbortError || signal?.aborted) throw new LabAbortError(`download of ${file}`);
     throw new ModelFileError(file, `download broke off after ${loaded} bytes (${(err as Error).message})`);
   }
@@ -161,30 +197,39 @@ export function metaOf(response: Response): FileMeta {
   return meta;
 }
 
-/** Files under a base URL (folder URL ending in `/`). */
-export function urlSource(baseUrl: string, label = baseUrl, fetchImpl: typeof fetch = fetch): FileSource {
+/** Files under a base URL (folder URL ending in `/`). A server that stops answering (no response,
+ *  or no byte for `stallMs`) gives a StalledDownloadError instead of a download that never ends. */
+export function urlSource(baseUrl: string, label = baseUrl, fetchImpl: typeof fetch = fetch, opts: { stallMs?: number } = {}): FileSource {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const quietMs = opts.stallMs ?? DEFAULT_STALL_MS;
   return {
     label,
     name: nameOf(label),
     async readBytes(file, options = {}) {
       const url = new URL(file, base).href;
       throwIfAborted(options.signal, `download of ${file}`);
-      let response: Response;
+      const watch = stallWatch(quietMs, options.signal);
       try {
-        response = await fetchImpl(url, options.signal ? { signal: options.signal } : {});
-      } catch (err) {
-        if (options.signal?.aborted) throw new LabAbortError(`download of ${file}`);
-        throw new ModelFileError(file, `could not be fetched from ${url} (${(err as Error).message})`);
+        let response: Response;
+        try {
+          response = await fetchImpl(url, { signal: watch.signal });
+        } catch (err) {
+          if (watch.stalled) throw new StalledDownloadError(file, 0, 0, quietMs);
+          if (options.signal?.aborted) throw new LabAbortError(`download of ${file}`);
+          throw new ModelFileError(file, `could not be fetched from ${url} (${(err as Error).message})`);
+        }
+        watch.alive();
+        if (response.status === 404 || response.status === 410) {
+          if (options.optional) return null;
+          throw new ModelFileError(file, `is missing (HTTP ${response.status} at ${url})`);
+        }
+        if (!response.ok) throw new ModelFileError(file, `could not be fetched (HTTP ${response.status} at ${url})`);
+        const ct = response.headers.get('content-type');
+        options.onMeta?.({ ...metaOf(response), ...(ct ? { contentType: ct } : {}) });
+        return await readStream(file, response, options.onProgress, options.signal, watch, quietMs);
+      } finally {
+        watch.stop();
       }
-      if (response.status === 404 || response.status === 410) {
-        if (options.optional) return null;
-        throw new ModelFileError(file, `is missing (HTTP ${response.status} at ${url})`);
-      }
-      if (!response.ok) throw new ModelFileError(file, `could not be fetched (HTTP ${response.status} at ${url})`);
-      const ct = response.headers.get('content-type');
-      options.onMeta?.({ ...metaOf(response), ...(ct ? { contentType: ct } : {}) });
-      return readStream(file, response, options.onProgress, options.signal);
     },
   };
 }
@@ -243,11 +288,11 @@ export function blobSource(label: string, files: Map<string, Blob>): FileSource 
 /** The hub's URL layout: `<endpoint>/<org>/<repo>/resolve/<revision>/<file>`. */
 export function hubSource(
   id: string,
-  options: { endpoint?: string; revision?: string; fetchImpl?: typeof fetch } = {},
+  options: { endpoint?: string; revision?: string; fetchImpl?: typeof fetch; stallMs?: number } = {},
 ): FileSource {
   const endpoint = (options.endpoint ?? DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
   const revision = options.revision ?? 'main';
-  return urlSource(`${endpoint}/${id}/resolve/${encodeURIComponent(revision)}/`, id, options.fetchImpl);
+  return urlSource(`${endpoint}/${id}/resolve/${encodeURIComponent(revision)}/`, id, options.fetchImpl, options.stallMs !== undefined ? { stallMs: options.stallMs } : {});
 }
 
 export function nameOf(label: string): string {

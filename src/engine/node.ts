@@ -18,6 +18,8 @@ export interface NodeSourceOptions {
   cacheDir?: string;
   /** Hub endpoint (default `$HF_ENDPOINT` or the Hugging Face hub). */
   endpoint?: string;
+  /** A download with no byte for this long is reported as stalled (default 30 s). */
+  stallMs?: number;
 }
 
 export function defaultCacheDir(): string {
@@ -26,13 +28,14 @@ export function defaultCacheDir(): string {
 
 /** A folder on disk, a URL, or a hub id `org/name[@revision]` (downloaded once into the cache). */
 export function nodeSource(source: string, options: NodeSourceOptions = {}): FileSource {
-  if (/^https?:\/\//.test(source)) return urlSource(source);
+  const stall = options.stallMs !== undefined ? { stallMs: options.stallMs } : {};
+  if (/^https?:\/\//.test(source)) return urlSource(source, source, fetch, stall);
   if (existsSync(source)) return folderSource(source);
   const hub = parseHubId(source);
   if (hub) {
     const endpoint = options.endpoint ?? process.env['HF_ENDPOINT'] ?? DEFAULT_HUB_ENDPOINT;
     return cachedSource(
-      hubSource(hub.id, { endpoint, revision: hub.revision }),
+      hubSource(hub.id, { endpoint, revision: hub.revision, ...stall }),
       folderCache(options.cacheDir ?? defaultCacheDir()),
       hubCacheKey(hub.id, endpoint, hub.revision),
     );
