@@ -54,14 +54,65 @@ function summarize(key: string, files: CachedModel['files']): CachedModel {
   return { key, files, bytes: files.reduce((s, f) => s + f.size, 0), damaged: files.filter((f) => f.problem).length };
 }
 
+export interface StorageEstimate {
+  usage: number;
+  quota: number;
+}
+
+/** The browser's own storage figures, where it gives them. */
+async function browserEstimate(): Promise<StorageEstimate | null> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  if (!storage?.estimate) return null;
+  try {
+    const e = await storage.estimate();
+    return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** A write refused for lack of space: the Cache API's QuotaExceededError (any browser's spelling), or a
+ *  full disk / disk quota in Node. */
+export function isQuotaError(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  return e.name === 'QuotaExceededError' || e.name === 'NS_ERROR_DOM_QUOTA_REACHED' || e.code === 22 || e.code === 1014 || e.code === 'ENOSPC' || e.code === 'EDQUOT';
+}
+
+function mb(n: number): string {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
 /**
  * A file source that serves verified cached copies first and stores what it downloads. `key` names the
- * model and revision (e.g. `huggingface.co/org/repo@main`).
+ * model and revision (e.g. `huggingface.co/org/repo@main`). A store that is full (QuotaExceeded) or
+ * fails to write never stops the model: the file is used from memory, nothing partial stays in the
+ * store, and `notes` says so with the storage figures.
  */
-export function cachedSource(inner: FileSource, cache: ModelCache, key: string): FileSource {
+export function cachedSource(
+  inner: FileSource,
+  cache: ModelCache,
+  key: string,
+  options: { estimate?: () => Promise<StorageEstimate | null> } = {},
+): FileSource {
+  const notes: string[] = [];
+  const skipped: { file: string; bytes: number }[] = [];
+  let reason = '';
+  const estimate = options.estimate ?? browserEstimate;
+  const note = async () => {
+    const e = await estimate().catch(() => null);
+    const figures = e ? ` (storage: ${mb(e.usage)} used of ${mb(e.quota)})` : '';
+    const total = skipped.reduce((s, f) => s + f.bytes, 0);
+    notes.length = 0;
+    notes.push(
+      `Not stored for next time: ${skipped.map((f) => f.file).join(', ')} (${mb(total)}) ${reason}${figures}. ` +
+        'The model runs from memory now and will be downloaded again next time; free space under Models → Models in this browser.',
+    );
+  };
   return {
     label: inner.label,
     name: inner.name,
+    notes,
     async readBytes(file, options = {}) {
       const hit = await cache.read(key, file);
       let damaged: string | null = null;
@@ -88,7 +139,15 @@ export function cachedSource(inner: FileSource, cache: ModelCache, key: string):
       // An error or login page served with status 200 is refused before it can poison the cache.
       const wrong = contentProblem(file, bytes) ?? contentProblem(file, bytes, meta.contentType);
       if (wrong) throw new ModelFileError(file, `${wrong}; nothing was cached, press Retry once the server is fixed`);
-      await cache.write(key, file, bytes, { size: bytes.length, ...(meta.sha256 ? { sha256: meta.sha256 } : {}), storedAt: Date.now() });
+      try {
+        await cache.write(key, file, bytes, { size: bytes.length, ...(meta.sha256 ? { sha256: meta.sha256 } : {}), storedAt: Date.now() });
+      } catch (err) {
+        // Run from memory: the bytes are verified; only the copy for next time is lost.
+        await cache.remove(key, file).catch(() => {});
+        reason = isQuotaError(err) ? 'because the storage quota is full' : `because the cache refused it (${(err as Error)?.message ?? String(err)})`;
+        skipped.push({ file, bytes: bytes.length });
+        await note();
+      }
       return bytes;
     },
   };
@@ -128,7 +187,12 @@ export function folderCache(dir: string): ModelCache {
       const path = await where(key, file);
       await mkdir(dirname(path), { recursive: true });
       const tmp = `${path}.partial-${process.pid}-${Date.now()}`;
-      await writeFile(tmp, bytes);
+      try {
+        await writeFile(tmp, bytes);
+      } catch (err) {
+        await (await fs()).rm(tmp, { force: true }).catch(() => {});
+        throw err;
+      }
       await rename(tmp, path);
       await writeFile(`${path}.meta.json.tmp`, JSON.stringify(meta));
       await rename(`${path}.meta.json.tmp`, `${path}.meta.json`);

@@ -19,6 +19,8 @@ export interface FileSource {
   readonly label: string;
   /** Short name for display, e.g. `lab-base`. */
   readonly name: string;
+  /** Things the user should know about how the files were got (e.g. "not cached: quota full"). */
+  readonly notes?: string[];
   /** Read a whole file. Missing → ModelFileError, or null when `optional`. */
   readBytes(
     file: string,

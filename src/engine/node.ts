@@ -3,8 +3,9 @@
  * onnxruntime-web's WASM build, or onnxruntime-web on WebGPU through the `webgpu` package (Dawn).
  */
 import { existsSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { cpus, homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { LabEngine, type OrtModule, type Runtime } from './engine';
 import { BackendError } from './errors';
@@ -34,11 +35,16 @@ export function nodeSource(source: string, options: NodeSourceOptions = {}): Fil
   const hub = parseHubId(source);
   if (hub) {
     const endpoint = options.endpoint ?? process.env['HF_ENDPOINT'] ?? DEFAULT_HUB_ENDPOINT;
-    return cachedSource(
-      hubSource(hub.id, { endpoint, revision: hub.revision, ...stall }),
-      folderCache(options.cacheDir ?? defaultCacheDir()),
-      hubCacheKey(hub.id, endpoint, hub.revision),
-    );
+    const dir = options.cacheDir ?? defaultCacheDir();
+    return cachedSource(hubSource(hub.id, { endpoint, revision: hub.revision, ...stall }), folderCache(dir), hubCacheKey(hub.id, endpoint, hub.revision), {
+      // The disk's figures for the cache folder (or the nearest folder above it that exists).
+      estimate: async () => {
+        let at = dir;
+        while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+        const s = await statfs(at);
+        return { usage: (s.blocks - s.bfree) * s.bsize, quota: s.blocks * s.bsize };
+      },
+    });
   }
   return folderSource(source); // reports the missing folder's files by name
 }

@@ -57,6 +57,8 @@ export interface ModelInfo {
   hasChatTemplate: boolean;
   /** Bytes of the ONNX weights that were loaded. */
   weightBytes: number;
+  /** Notes on how the files were got, e.g. that the cache was full and the model runs from memory. */
+  notes?: string[];
 }
 
 /** A handle on a sequence state (tokens + KV cache) that lives inside the engine. */

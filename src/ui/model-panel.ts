@@ -224,6 +224,7 @@ export class ModelPanel extends LitElement {
       <div><dt>layers</dt><dd>${info.numLayers}</dd></div>
       <div><dt>weights</dt><dd>${formatMB(info.weightBytes)} (${info.dtype})</dd></div>
       <div><dt>chat template</dt><dd>${info.hasChatTemplate ? 'yes' : 'no'}</dd></div>
+      ${(info.notes ?? []).map((n) => html`<div data-load-note><dt>note</dt><dd>${n}</dd></div>`)}
     </dl>`;
   }
 
