@@ -8,7 +8,8 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cachedSource, folderCache, hubCacheKey } from '../engine/cache';
+import { cachedSource, hubCacheKey } from '../engine/cache';
+import { folderCache } from '../engine/node-files';
 import { isLabError, ModelFileError } from '../engine/errors';
 import { DEFAULT_HUB_ENDPOINT, hubSource, onnxFileFor, parseHubId, readJson } from '../engine/files';
 import { createNodeEngine, defaultCacheDir } from '../engine/node';

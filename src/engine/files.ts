@@ -236,30 +236,6 @@ export function urlSource(baseUrl: string, label = baseUrl, fetchImpl: typeof fe
   };
 }
 
-/** Files in a folder on disk (Node only; node:fs is imported lazily so browser bundles stay clean). */
-export function folderSource(folder: string): FileSource {
-  return {
-    label: folder,
-    name: nameOf(folder),
-    async readBytes(file, options = {}) {
-      const { readFile, stat } = await import('node:fs/promises');
-      const { join } = await import('node:path');
-      throwIfAborted(options.signal, `reading ${file}`);
-      const path = join(folder, file);
-      let size: number;
-      try {
-        size = (await stat(path)).size;
-      } catch {
-        if (options.optional) return null;
-        throw new ModelFileError(file, `is missing (looked for ${path})`);
-      }
-      options.onProgress?.(0, size);
-      const buf = await readFile(path);
-      options.onProgress?.(buf.length, size);
-      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    },
-  };
-}
 
 /** Files the user chose from disk (a folder picked or dropped on the page), by path relative to the
  *  model folder (`config.json`, `onnx/model.onnx`). */

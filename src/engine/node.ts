@@ -9,8 +9,9 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { LabEngine, type OrtModule, type Runtime } from './engine';
 import { BackendError } from './errors';
-import { cachedSource, folderCache, hubCacheKey } from './cache';
-import { DEFAULT_HUB_ENDPOINT, folderSource, hubSource, parseHubId, urlSource, type FileSource } from './files';
+import { cachedSource, hubCacheKey } from './cache';
+import { folderCache, folderSource } from './node-files';
+import { DEFAULT_HUB_ENDPOINT, hubSource, parseHubId, urlSource, type FileSource } from './files';
 
 export type NodeBackend = 'node' | 'wasm' | 'webgpu';
 
