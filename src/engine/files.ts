@@ -280,6 +280,22 @@ export function nameOf(label: string): string {
   return parts[parts.length - 1] ?? label;
 }
 
+/**
+ * Why a model source the user gave (a `?base=` parameter, a typed URL) cannot be loaded, or null when
+ * it can: an http(s) URL, a path on this site (`./models/lab-base/`, `/models/x/`), a hub id
+ * `org/name[@revision]`, or (Node) a folder. Any other scheme (`javascript:`, `data:`, `file:`, …) is
+ * refused with a plain message instead of failing later inside the URL parser.
+ */
+export function modelSourceProblem(source: string): string | null {
+  const s = source.trim();
+  if (s === '') return 'no model given: type a folder URL or a hub id (org/name)';
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(s)?.[1]?.toLowerCase();
+  if (scheme && !['http', 'https', 'blob', 'local'].includes(scheme) && !/^[a-z]:[\\/]/i.test(s)) {
+    return `is not a model location: "${scheme}:" addresses cannot be loaded. Give an http(s) URL of a model folder, a path on this site such as ./models/lab-base/, or a hub id such as org/name`;
+  }
+  return null;
+}
+
 /** A hub id looks like `org/name`, optionally `org/name@revision` (no scheme, no leading dot or slash). */
 export function looksLikeHubId(s: string): boolean {
   return parseHubId(s) !== null;

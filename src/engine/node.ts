@@ -8,10 +8,10 @@ import { cpus, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { LabEngine, type OrtModule, type Runtime } from './engine';
-import { BackendError } from './errors';
+import { BackendError, ModelFileError } from './errors';
 import { cachedSource, hubCacheKey } from './cache';
 import { folderCache, folderSource } from './node-files';
-import { DEFAULT_HUB_ENDPOINT, hubSource, parseHubId, urlSource, type FileSource } from './files';
+import { DEFAULT_HUB_ENDPOINT, modelSourceProblem, hubSource, parseHubId, urlSource, type FileSource } from './files';
 
 export type NodeBackend = 'node' | 'wasm' | 'webgpu';
 
@@ -30,6 +30,8 @@ export function defaultCacheDir(): string {
 
 /** A folder on disk, a URL, or a hub id `org/name[@revision]` (downloaded once into the cache). */
 export function nodeSource(source: string, options: NodeSourceOptions = {}): FileSource {
+  const problem = modelSourceProblem(source);
+  if (problem && !existsSync(source)) throw new ModelFileError(source.length > 60 ? `${source.slice(0, 57)}…` : source, problem);
   const stall = options.stallMs !== undefined ? { stallMs: options.stallMs } : {};
   if (/^https?:\/\//.test(source)) return urlSource(source, source, fetch, stall);
   if (existsSync(source)) return folderSource(source);

@@ -571,7 +571,16 @@ export class ModelsView extends PairView {
       return;
     }
     updateQuery({ 'models.check': s, 'models.dtype': this.checkDtype === 'fp32' ? null : this.checkDtype });
-    void this.runCheck(targetFor(s, hubEndpoint(), location.href));
+    let target: CheckTarget;
+    try {
+      target = targetFor(s, hubEndpoint(), location.href);
+    } catch (err) {
+      this.checkReport = null;
+      this.checkError = (err as Error).message;
+      this.setViewState('error');
+      return;
+    }
+    void this.runCheck(target);
   }
 
   private takeFolder(entries: { path: string; blob: Blob }[]): void {
