@@ -109,3 +109,20 @@ export const resultTable = css`
     text-align: right;
   }
 `;
+
+/**
+ * An inline style for `styleMap` from CSS text (`'width: 3rem; --cols: 2'`). Lit's styleMap sets
+ * properties through the CSSOM, which a strict Content-Security-Policy (style-src without
+ * 'unsafe-inline') allows; a `style="…"` attribute in a template it refuses. Use
+ * `style=${styleMap(inlineStyle('…'))}` instead of `style="…"`.
+ */
+export function inlineStyle(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const decl of text.split(';')) {
+    const i = decl.indexOf(':');
+    if (i < 0) continue;
+    const name = decl.slice(0, i).trim();
+    if (name) out[name] = decl.slice(i + 1).trim();
+  }
+  return out;
+}
