@@ -29,7 +29,7 @@ import {
   type StepDistribution,
   type StepRow,
 } from '../../lab/loom';
-import { visibleToken } from '../../lab/tokens';
+import { displayTexts, visibleToken } from '../../lab/tokens';
 import { formatNumber, formatPercent } from '../format';
 import { queryParam, updateQuery, type Side } from '../params';
 import { PairView } from './pair-view';
@@ -147,6 +147,11 @@ export class ExploreView extends PairView {
         padding: 0.05rem 0;
         cursor: pointer;
         border-bottom: 2px solid transparent;
+      }
+      .tok.partial {
+        /* the first bytes of a character shown on a later token: still there to hover and click */
+        display: inline-block;
+        min-width: 0.3em;
       }
       .tok.cursor {
         border-bottom-color: var(--accent);
@@ -873,6 +878,7 @@ export class ExploreView extends PairView {
     void this.version;
     const cursor = loom.cursor;
     const path = loom.path();
+    const shown = displayTexts([...loom.prompt.map((id) => this.text(id)), ...path.map((n) => this.text(n.token!))]);
     const d = this.driveIndex;
     return html`
       <div
@@ -933,10 +939,10 @@ export class ExploreView extends PairView {
         <div class="card">
           ${this.renderLegend()}
           <div class="text" data-text aria-live="off"
-            ><span class="prompt">${loom.prompt.map((id) => this.text(id)).join('')}</span>${repeat(
+            ><span class="prompt">${shown.slice(0, loom.prompt.length).join('')}</span>${repeat(
               path,
               (n) => n.id,
-              (n) => this.renderTok(n, cursor),
+              (n, i) => this.renderTok(n, cursor, shown[loom.prompt.length + i]!),
             )}<span class="caret" aria-hidden="true"></span
           ></div>
           <div class="stats">
@@ -1010,10 +1016,11 @@ export class ExploreView extends PairView {
     </div>`;
   }
 
-  private renderTok(n: LoomNode, cursor: LoomNode): TemplateResult {
+  /** `shown`: the token's text in the running text (split UTF-8 characters buffered, see displayTexts). */
+  private renderTok(n: LoomNode, cursor: LoomNode, shown: string): TemplateResult {
     const d = this.driveIndex;
     const edge = n.edges[d];
-    const cls = ['tok', n.id === cursor.id ? 'cursor' : ''];
+    const cls = ['tok', n.id === cursor.id ? 'cursor' : '', shown === '' ? 'partial' : ''];
     let style = '';
     if (edge) {
       if (this.colorBy === 'rank') cls.push(`b-${rankBucket(edge.rank)}`);
@@ -1042,7 +1049,7 @@ export class ExploreView extends PairView {
           this.goto(n.id);
         }
       }}
-      >${this.text(n.token!)}${this.hover === n.id ? this.renderPop(n) : nothing}</span
+      >${shown}${this.hover === n.id ? this.renderPop(n) : nothing}</span
     >`;
   }
 
