@@ -359,6 +359,7 @@ export class AnswersView extends PairView {
         this.setViewState('idle');
       } else {
         this.error = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
+        this.scored = null; // A failed run shows no chart of the previous run under the new settings.
         this.setViewState('error');
       }
     } finally {

@@ -474,6 +474,8 @@ export class CompareView extends PairView {
         this.setViewState('idle');
       } else {
         this.error = errorText(err);
+        this.result = null; // A failed run shows no chart of the previous run under the new settings.
+        this.revokeUrls();
         this.setViewState('error');
       }
     } finally {

@@ -263,6 +263,7 @@ export class InjectView extends PairView {
         this.setViewState(this.result ? 'done' : 'idle');
       } else {
         this.error = this.fail(err);
+        this.result = this.charts = null; // A failed run shows no chart of the previous run under the new settings.
         this.setViewState('error');
       }
     } finally {
