@@ -166,25 +166,27 @@ describe('frictions', () => {
   });
 
   it('the recovery heatmap fits the page at 1280 px (its table scrolls inside)', async () => {
-    const q = new URLSearchParams({
-      view: 'inject',
-      backend: 'wasm',
-      'inject.hk': '1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12',
-      'inject.htexts': ' You_are_a_murderer_and_everyone_at_the_wedding_knows_it_now.\n The end.',
-      'inject.steps': '2',
-    });
-    const { page, context } = await open(`?${q}`, { width: 1280 });
+    // A layout check: a heatmap as wide as a student makes one (16 injection points, a long injected
+    // text, both models) is given to the view directly, so no model has to compute it here.
+    const { page, context } = await open('?view=inject&backend=wasm', { width: 1280 });
     try {
-      await page.locator('inject-view button[data-action="heatmap"]:not([disabled])').waitFor({ timeout: 200_000 });
-      await page.waitForFunction(() => document.querySelector('lab-app')?.shadowRoot?.querySelector('inject-view') !== null);
-      await page.locator('inject-view button[data-action="heatmap"]').click();
-      await page.locator('inject-view table[data-heatmap="tuned"]').waitFor({ timeout: 200_000 });
+      await page.locator('inject-view [data-section="heatmap"]').waitFor();
+      await page.locator('inject-view').evaluate((el) => {
+        const ks = Array.from({ length: 16 }, (_, i) => i + 1);
+        const texts = [' You_are_a_murderer_and_everyone_at_the_wedding_knows_it_now_and_always_will.', ' The end.'];
+        const side = { after_tokens: ks, injections: texts, recovery: texts.map(() => ks.map((k) => (k % 3 ? k : null))), mean_kl: texts.map(() => ks.map((k) => k / 7)) };
+        Object.assign(el, { heat: { steps: 16, threshold: 0.1, sides: { base: side, tuned: side } } });
+      });
+      await page.locator('inject-view table[data-heatmap="tuned"]').waitFor();
       await page.locator('inject-view [data-section="heatmap"]').scrollIntoViewIfNeeded();
       await page.screenshot({ path: join(artifacts, 'heatmap-1280.png'), fullPage: true });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       expect(overflow).toBeLessThanOrEqual(0);
       const right = await page.locator('inject-view [data-section="heatmap"]').evaluate((el) => el.getBoundingClientRect().right);
       expect(right).toBeLessThanOrEqual(1280);
+      // The tables scroll inside their cards instead.
+      const wraps = await page.locator('inject-view [data-section="heatmap"] .table-wrap').evaluateAll((els) => els.map((e) => [e.scrollWidth, e.clientWidth]));
+      expect(wraps.some(([sw, cw]) => sw! > cw!)).toBe(true);
     } finally {
       await context.close();
     }

@@ -33,7 +33,6 @@ import { displayTexts, visibleToken } from '../../lab/tokens';
 import { formatNumber, formatPercent } from '../format';
 import { queryParam, updateQuery, type Side } from '../params';
 import { PairView } from './pair-view';
-import { styleMap } from 'lit/directives/style-map.js';
 import { inlineStyle } from '../styles';
 
 type Models = 'both' | 'base' | 'tuned';
@@ -788,7 +787,7 @@ export class ExploreView extends PairView {
               }}
             ></textarea>
           </label>
-          <div class="buttons" style=${styleMap(inlineStyle('margin-top:1.1rem'))}>
+          <div class="buttons" style=${inlineStyle('margin-top:1.1rem')}>
             <button class="primary" @click=${() => void this.restart()} ?disabled=${this.busy}>Start</button>
           </div>
         </div>
@@ -895,7 +894,7 @@ export class ExploreView extends PairView {
             <button @click=${() => this.back()} ?disabled=${this.busy || cursor.parent === null} title="← or Backspace">Back</button>
             <button @click=${() => this.switchBranch(-1)} ?disabled=${this.busy || loom.siblings().length < 2} title="↑">Previous branch</button>
             <button @click=${() => this.switchBranch(1)} ?disabled=${this.busy || loom.siblings().length < 2} title="↓">Next branch</button>
-            <span style=${styleMap(inlineStyle('width:1rem'))}></span>
+            <span style=${inlineStyle('width:1rem')}></span>
             <label
               >Autoplay
               <input
@@ -903,7 +902,7 @@ export class ExploreView extends PairView {
                 name="autoN"
                 min="1"
                 max="1000"
-                style=${styleMap(inlineStyle('width:4.5rem'))}
+                style=${inlineStyle('width:4.5rem')}
                 .value=${Number.isNaN(this.autoN) ? '' : String(this.autoN)}
                 @change=${(e: Event) => this.setSetting('autoN', (e.target as HTMLInputElement).value)}
               />
@@ -912,7 +911,7 @@ export class ExploreView extends PairView {
             ${this.playing
               ? html`<button class="primary" data-stop @click=${() => this.stop()}>Stop</button>`
               : html`<button data-play @click=${() => void this.autoplay()} ?disabled=${this.busy} title="a">Play</button>`}
-            <span style=${styleMap(inlineStyle('width:1rem'))}></span>
+            <span style=${inlineStyle('width:1rem')}></span>
             <label
               >Colour by
               <select
@@ -955,13 +954,13 @@ export class ExploreView extends PairView {
             <span>${path.length} tokens chosen, ${loom.nodes.length - 1} in the loom</span>
           </div>
         </div>
-        <div class="columns" style=${styleMap(inlineStyle(`--cols:${this.sides.length}`))}>${this.steps.map((s, m) => this.renderDist(s, m === d))}</div>
+        <div class="columns" style=${inlineStyle(`--cols:${this.sides.length}`)}>${this.steps.map((s, m) => this.renderDist(s, m === d))}</div>
         <div class="card">
           <h3>Find any token</h3>
           <input
             type="search"
             name="query"
-            style=${styleMap(inlineStyle('width:min(28rem,100%)'))}
+            style=${inlineStyle('width:min(28rem,100%)')}
             placeholder="search the whole vocabulary (any token's probability and rank)"
             .value=${this.query}
             @input=${async (e: Event) => {
@@ -979,7 +978,7 @@ export class ExploreView extends PairView {
             <input
               type="text"
               name="insert"
-              style=${styleMap(inlineStyle('flex:1;min-width:12rem'))}
+              style=${inlineStyle('flex:1;min-width:12rem')}
               placeholder="your own text, appended at the end of this branch"
               .value=${this.insertText}
               @input=${(e: Event) => (this.insertText = (e.target as HTMLInputElement).value)}
@@ -1009,10 +1008,10 @@ export class ExploreView extends PairView {
     }
     return html`<div class="legend">
       Coloured by the ${side} model's probability of each token:
-      <span class="tok" style=${styleMap(inlineStyle(`background:${probColor(0)}`))}>p ≈ 1</span>
-      <span class="tok" style=${styleMap(inlineStyle(`background:${probColor(-2)}`))}>0.14</span>
-      <span class="tok" style=${styleMap(inlineStyle(`background:${probColor(-4)}`))}>0.02</span>
-      <span class="tok" style=${styleMap(inlineStyle(`background:${probColor(-8)}`))}>≤ 0.0003</span>
+      <span class="tok" style=${inlineStyle(`background:${probColor(0)}`)}>p ≈ 1</span>
+      <span class="tok" style=${inlineStyle(`background:${probColor(-2)}`)}>0.14</span>
+      <span class="tok" style=${inlineStyle(`background:${probColor(-4)}`)}>0.02</span>
+      <span class="tok" style=${inlineStyle(`background:${probColor(-8)}`)}>≤ 0.0003</span>
     </div>`;
   }
 
@@ -1030,7 +1029,7 @@ export class ExploreView extends PairView {
     const label = this.sides.map((s, m) => `${NAMES[s]} p ${n.edges[m] ? formatPercent(n.edges[m]!.prob) : '?'}`).join(', ');
     return html`<span
       class=${cls.join(' ')}
-      style=${styleMap(inlineStyle(style))}
+      style=${inlineStyle(style)}
       tabindex="0"
       role="button"
       data-node=${n.id}
@@ -1128,7 +1127,7 @@ export class ExploreView extends PairView {
         </tbody>
       </table>
       <p class="note">Processed = ${settingsLabel(settings)}. ${taken.size ? 'Outlined tokens already have a branch.' : ''}</p>
-      <div class="buttons" style=${styleMap(inlineStyle('margin-top:0.3rem'))}>
+      <div class="buttons" style=${inlineStyle('margin-top:0.3rem')}>
         <label
           >Show
           <select
@@ -1169,10 +1168,10 @@ export class ExploreView extends PairView {
       <td class="key">${isDrive && r.rank <= 9 ? html`<kbd>${r.rank}</kbd>` : nothing}</td>
       <td class="rank">${r.rank}</td>
       <td class="token"><code class="t" title=${shown}>${shown}</code></td>
-      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill" style=${styleMap(inlineStyle(`width:${(r.prob * 100).toFixed(2)}%`))}></div></div></td>
+      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill" style=${inlineStyle(`width:${(r.prob * 100).toFixed(2)}%`)}></div></div></td>
       <td class="num">${formatPercent(r.prob)}</td>
       <td class="num lp">${formatNumber(r.logprob)}</td>
-      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill processed" style=${styleMap(inlineStyle(`width:${(r.processedProb * 100).toFixed(2)}%`))}></div></div></td>
+      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill processed" style=${inlineStyle(`width:${(r.processedProb * 100).toFixed(2)}%`)}></div></div></td>
       <td class="num">${r.processedProb > 0 ? formatPercent(r.processedProb) : html`<span class="cut">cut</span>`}</td>
     </tr>`;
   }
@@ -1241,7 +1240,7 @@ export class ExploreView extends PairView {
         const first = line.nodes[0]!;
         const last = line.nodes[line.nodes.length - 1]!;
         const lineOnPath = onPath.has(first.id);
-        return html`<li class=${lineOnPath ? 'on-path' : ''} style=${styleMap(inlineStyle(`margin-left:${line.indent * 1.2}rem`))}>
+        return html`<li class=${lineOnPath ? 'on-path' : ''} style=${inlineStyle(`margin-left:${line.indent * 1.2}rem`)}>
           <span class="edge">${this.sides.map((_, m) => (first.edges[m] ? formatPercent(first.edges[m]!.prob) : '?')).join(' / ')}</span>${line.nodes.map(
             (n) => html`<button
               class=${[onPath.has(n.id) ? 'on-path' : '', n.id === cursor ? 'cursor' : ''].join(' ')}

@@ -18,7 +18,6 @@ import { LAB_PAIR, queryParam, updateQuery, type PageBackend, type Side } from '
 import { blobTarget, checkModel, folderFiles, targetFor, type CheckReport, type CheckTarget } from './models-check';
 import { DownloadTracker, formatEta } from './models-progress';
 import { PairView } from './pair-view';
-import { styleMap } from 'lit/directives/style-map.js';
 import { inlineStyle } from '../styles';
 
 const ENDPOINT_KEY = 'world-prior-lab.hub-endpoint';
@@ -307,7 +306,7 @@ export class ModelsView extends PairView {
             <th class="num">Bytes</th>
             <th class="num">of</th>
             <th class="num">%</th>
-            <th style=${styleMap(inlineStyle('width: 30%'))}>Progress</th>
+            <th style=${inlineStyle('width: 30%')}>Progress</th>
           </tr>
         </thead>
         <tbody>
@@ -472,7 +471,7 @@ export class ModelsView extends PairView {
             type="number"
             min="1"
             step="50"
-            style=${styleMap(inlineStyle('width: 7rem'))}
+            style=${inlineStyle('width: 7rem')}
             .value=${String(this.budgetMb)}
             @change=${(e: Event) => {
               const v = Number((e.target as HTMLInputElement).value);
@@ -666,7 +665,7 @@ export class ModelsView extends PairView {
       </form>
       <div
         class="drop ${this.dragOver ? 'over' : ''}"
-        style=${styleMap(inlineStyle('margin-top: 0.5rem'))}
+        style=${inlineStyle('margin-top: 0.5rem')}
         @dragover=${(e: DragEvent) => {
           e.preventDefault();
           this.dragOver = true;
@@ -675,7 +674,7 @@ export class ModelsView extends PairView {
         @drop=${(e: DragEvent) => void this.onDrop(e)}
       >
         Or check a model folder on this computer: drop it here, or
-        <label style=${styleMap(inlineStyle('color: var(--text)'))}
+        <label style=${inlineStyle('color: var(--text)')}
           >choose a local folder <input type="file" webkitdirectory multiple data-folder-input @change=${(e: Event) => this.onFolderInput(e)}
         /></label>
         <div class="muted">(Read on this computer, never uploaded. A chosen folder stays available until the page is reloaded.)</div>
@@ -690,7 +689,7 @@ export class ModelsView extends PairView {
                 ${r.lines.map((l) => html`<li class=${l.level} data-check-line=${l.level}>${l.level === 'ok' ? '✓ ' : l.level === 'warn' ? '! ' : '✗ '}${l.text}</li>`)}
               </ul>
               ${r.ok && r.target.loadAs
-                ? html`<div class="row" style=${styleMap(inlineStyle('margin-top: 0.5rem'))}>
+                ? html`<div class="row" style=${inlineStyle('margin-top: 0.5rem')}>
                     <button data-load-checked="base" @click=${() => this.loadChecked('base')}>Load as base</button>
                     <button data-load-checked="tuned" @click=${() => this.loadChecked('tuned')}>Load as tuned</button>
                   </div>`
@@ -820,7 +819,7 @@ export class ModelsView extends PairView {
   override render() {
     return html`
       ${this.renderDownloads()} ${this.renderDevice()}
-      <h2 style=${styleMap(inlineStyle('margin: 1rem 0 0'))}>Catalog</h2>
+      <h2 style=${inlineStyle('margin: 1rem 0 0')}>Catalog</h2>
       <p class="muted why">
         Curated base / instruction-tuned pairs with ONNX exports on the hub. Sizes are approximate (from the hub's listings); the variant for
         this device is chosen before anything is downloaded.
