@@ -150,6 +150,8 @@ export const experimentStyles = css`
     text-align: left;
     white-space: normal;
     overflow-wrap: anywhere;
+    /* a long unbroken text wraps, but its column keeps a readable width (the table scrolls instead) */
+    min-width: 10rem;
   }
   .model-base {
     color: #2f6fdf;
