@@ -211,6 +211,8 @@ export function urlSource(baseUrl: string, label = baseUrl, fetchImpl: typeof fe
       const url = new URL(file, base).href;
       throwIfAborted(options.signal, `download of ${file}`);
       const watch = stallWatch(quietMs, options.signal);
+      // The file is on its way: the page shows it as waiting, not the bytes so far as if all were done.
+      options.onProgress?.(0, 0);
       try {
         let response: Response;
         try {

@@ -198,6 +198,9 @@ export class ModelPanel extends LitElement {
         ></progress>
         <span class="bytes" data-progress-bytes=${loaded}>
           ${building ? 'building the session…' : total ? `${formatBytes(loaded)} / ${formatBytes(total)}` : 'starting…'}
+          ${!building && p && p.loaded === 0 && p.total === 0
+            ? html`<span class="muted" data-waiting-for=${p.file}> · waiting for ${p.file}…</span>`
+            : nothing}
         </span>
         <button @click=${() => this.dispatchEvent(new LoadCancelEvent(this.side))}>Cancel</button>
       </div>`;
