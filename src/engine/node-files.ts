@@ -36,14 +36,12 @@ export function folderSource(folder: string): FileSource {
 
 /** `<dir>/<key>/<file>` with `<file>.meta.json` beside it; written to a temporary name, then renamed. */
 export function folderCache(dir: string): ModelCache {
-  const fs = async () => fsp;
-  const pathMod = async () => pathm;
   const safe = (key: string) => key.replace(/[^\w.@-]+/g, '_');
-  const where = async (key: string, file: string) => (await pathMod()).join(dir, safe(key), ...file.split('/'));
+  const where = (key: string, file: string) => pathm.join(dir, safe(key), ...file.split('/'));
   return {
     async read(key, file) {
-      const { readFile } = await fs();
-      const path = await where(key, file);
+      const { readFile } = fsp;
+      const path = where(key, file);
       let meta: CachedFileMeta;
       try {
         meta = JSON.parse(await readFile(`${path}.meta.json`, 'utf8')) as CachedFileMeta;
@@ -61,15 +59,15 @@ export function folderCache(dir: string): ModelCache {
       return problem ? { corrupt: problem } : { bytes, meta };
     },
     async write(key, file, bytes, meta) {
-      const { mkdir, writeFile, rename } = await fs();
-      const { dirname } = await pathMod();
-      const path = await where(key, file);
+      const { mkdir, writeFile, rename } = fsp;
+      const { dirname } = pathm;
+      const path = where(key, file);
       await mkdir(dirname(path), { recursive: true });
       const tmp = `${path}.partial-${process.pid}-${Date.now()}`;
       try {
         await writeFile(tmp, bytes);
       } catch (err) {
-        await (await fs()).rm(tmp, { force: true }).catch(() => {});
+        await fsp.rm(tmp, { force: true }).catch(() => {});
         throw err;
       }
       await rename(tmp, path);
@@ -77,18 +75,18 @@ export function folderCache(dir: string): ModelCache {
       await rename(`${path}.meta.json.tmp`, `${path}.meta.json`);
     },
     async remove(key, file) {
-      const { rm } = await fs();
+      const { rm } = fsp;
       if (file) {
-        const path = await where(key, file);
+        const path = where(key, file);
         await rm(`${path}.meta.json`, { force: true });
         await rm(path, { force: true });
       } else {
-        await rm((await pathMod()).join(dir, safe(key)), { recursive: true, force: true });
+        await rm(pathm.join(dir, safe(key)), { recursive: true, force: true });
       }
     },
     async list() {
-      const { readdir, readFile } = await fs();
-      const { join, relative } = await pathMod();
+      const { readdir, readFile } = fsp;
+      const { join, relative } = pathm;
       const out: CachedModel[] = [];
       let keys: string[] = [];
       try {
