@@ -1,5 +1,5 @@
 /** `lab compare`: base vs tuned, token by token, teacher-forced. */
-import { compare, compareJson } from '../../lab/compare';
+import { compare, compareJson, contextIds } from '../../lab/compare';
 import { visibleToken } from '../../lab/tokens';
 import { checkContext, choice, intOption, LIMITS, parse, required, table, textOption } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
@@ -37,9 +37,9 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     const tuned = await openModel(tunedPath, backend, ctx);
     try {
       // Both contexts must hold the prompt and the response (the given one, or maxTokens generated).
-      const adds = typeof v['response'] === 'string' ? (await tuned.encode(v['response'], 'none')).length : maxTokens;
+      const adds = typeof v['response'] === 'string' ? (await tuned.encodeContinuation(v['response'])).length : maxTokens;
       const flag = typeof v['response'] === 'string' ? '--response' : '--max-tokens';
-      checkContext(flag, (await base.encode(prompt, baseTemplate === 'urial' ? 'none' : baseTemplate)).length, adds, (await base.info()).contextLength);
+      checkContext(flag, (await contextIds(base, prompt, baseTemplate)).length, adds, (await base.info()).contextLength);
       checkContext(flag, (await tuned.encode(prompt, tunedTemplate)).length, adds, (await tuned.info()).contextLength);
       const r = await compare({
         base,
