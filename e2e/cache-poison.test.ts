@@ -1,0 +1,80 @@
+/**
+ * The browser's model cache (Cache API) is never poisoned by an HTML page served with status 200: the
+ * load fails naming the file, nothing is stored for it, Retry works once the hub is fixed, and a copy
+ * poisoned earlier is listed as damaged by the cache manager (which verifies what it lists).
+ */
+import { resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startHubServer, type HubServer } from './hub-server';
+import { launchChromium, settle } from './lab-page';
+import { startServer, type StaticServer } from './server';
+
+let browser: Browser;
+let server: StaticServer;
+let hub: HubServer;
+let page: Page;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+  server = await startServer();
+  hub = await startHubServer({ 'lab/lab-base': resolve('models/lab-base'), 'lab/lab-tuned': resolve('models/lab-tuned') });
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close().catch(() => {});
+  await hub?.close().catch(() => {});
+});
+
+async function cacheFiles(): Promise<{ key: string; damaged: string; files: { file: string; problem: string }[] }[]> {
+  await page.locator('button[data-view="models"]').click();
+  await page.locator('button[data-refresh-cache]').click();
+  await page.waitForTimeout(500);
+  return page.locator('tr[data-cache-key]').evaluateAll((trs) =>
+    trs.map((tr) => ({
+      key: tr.getAttribute('data-cache-key')!,
+      damaged: tr.getAttribute('data-damaged') ?? '',
+      files: [...tr.querySelectorAll('[data-file]')].map((li) => ({ file: li.getAttribute('data-file')!, problem: li.getAttribute('data-problem') ?? '' })),
+    })),
+  );
+}
+
+describe('the browser model cache and HTML served with 200', () => {
+  it('refuses the page, stores nothing for it, loads on Retry once the hub is fixed, and lists an earlier poisoned copy as damaged', async () => {
+    hub.faults.set('lab/lab-base/onnx/model.onnx', 'html');
+    await page.goto(`${server.origin}/?view=models&backend=wasm`);
+    await page.locator('#hub-endpoint').fill(hub.endpoint);
+    await page.locator('button[data-save-endpoint]').click();
+    await page.locator('pair-chooser #base').fill('lab/lab-base');
+    await page.locator('pair-chooser #tuned').fill('lab/lab-tuned');
+    await page.locator('pair-chooser button[type="submit"]').click();
+    expect(await settle(page)).toBe('error');
+    let cached = await cacheFiles();
+    const base = cached.find((c) => c.key === 'lab/lab-base@main');
+    expect(base?.files.map((f) => f.file) ?? []).not.toContain('onnx/model.onnx');
+    await page.locator('button[data-view="next"]').click();
+    const error = await page.locator('model-panel[data-model="base"] .error-box').innerText();
+    expect(error).toMatch(/onnx\/model\.onnx: is an HTML page, not an ONNX model; nothing was cached/);
+
+    // The hub is fixed: Retry loads the model (nothing stale is served from the cache).
+    hub.faults.clear();
+    await page.locator('model-panel[data-model="base"] button', { hasText: 'Retry' }).click();
+    expect(await settle(page)).toBe('ready');
+    cached = await cacheFiles();
+    expect(cached.find((c) => c.key === 'lab/lab-base@main')).toMatchObject({ damaged: '0' });
+
+    // A copy poisoned by an older version (an HTML page stored with a matching size record).
+    const html = '<!DOCTYPE html><html><body>Please log in</body></html>';
+    await page.evaluate(async (body) => {
+      const cache = await caches.open('world-prior-lab-models-v1');
+      const url = `https://model-cache.invalid/${encodeURIComponent('lab/lab-tuned@main')}/onnx/model.onnx`;
+      await cache.put(url, new Response(body, { headers: { 'x-wpl-meta': JSON.stringify({ size: body.length, storedAt: Date.now() }) } }));
+    }, html);
+    cached = await cacheFiles();
+    const tuned = cached.find((c) => c.key === 'lab/lab-tuned@main')!;
+    expect(tuned.damaged).toBe('1');
+    expect(tuned.files.find((f) => f.file === 'onnx/model.onnx')!.problem).toMatch(/HTML page, not an ONNX model/);
+    expect(await page.locator('tr[data-cache-key="lab/lab-tuned@main"]').innerText()).toMatch(/1 damaged/);
+  });
+});
