@@ -165,6 +165,26 @@ describe('frictions', () => {
     }
   });
 
+  it('a failed run leaves no chart or table of the previous run under the new prompt', async () => {
+    const { page, context } = await open(`?${new URLSearchParams({ view: 'answers', backend: 'wasm', 'answers.choices': '1..3' })}`);
+    try {
+      const view = page.locator('answers-view');
+      await view.locator('#run:not([disabled])').waitFor({ timeout: 200_000 });
+      await view.locator('#run').click();
+      await page.waitForFunction(() => document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view')?.getAttribute('data-view-state') === 'done', null, { timeout: 120_000 });
+      expect(await view.locator('table#candidates').count()).toBe(1);
+      // A prompt longer than the models' context (512 tokens): the run fails.
+      await view.locator('#prompt').fill('word '.repeat(700));
+      await view.locator('#run').click();
+      await page.waitForFunction(() => document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view')?.getAttribute('data-view-state') === 'error', null, { timeout: 120_000 });
+      expect(await view.locator('[data-error]').innerText()).toMatch(/context/i);
+      expect(await view.locator('table#candidates').count()).toBe(0);
+      expect(await view.locator('table#stats').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the recovery heatmap fits the page at 1280 px (its table scrolls inside)', async () => {
     // A layout check: a heatmap as wide as a student makes one (16 injection points, a long injected
     // text, both models) is given to the view directly, so no model has to compute it here.
