@@ -26,7 +26,7 @@ import { formatNumber, formatPercent } from '../format';
 import { MODEL_COLORS } from '../lab-chart';
 import { queryParam, updateQuery } from '../params';
 import { escapeAffix, unescapeAffix } from './answers-affix';
-import { resultTable } from '../styles';
+import { inlineStyle, resultTable } from '../styles';
 import { PairView } from './pair-view';
 import '../lab-chart';
 
@@ -465,7 +465,7 @@ export class AnswersView extends PairView {
             >The base reads the prompt ${this.templateBase === 'none' ? 'as plain text (none)' : 'in its chat template (chat)'}; the tuned model reads it
             ${this.templateTuned === 'chat' ? 'in its chat template (chat)' : 'as plain text (none)'}. Defaults: none for base, chat for tuned.</span
           >
-          <label for="choices" style="margin-top:0.4rem">Candidates: a range (1..100, A..D) or one per line</label>
+          <label for="choices" style=${inlineStyle('margin-top:0.4rem')}>Candidates: a range (1..100, A..D) or one per line</label>
           <textarea id="choices" rows="4" .value=${this.spec} @input=${(e: Event) => this.set('spec', (e.target as HTMLTextAreaElement).value)}></textarea>
           <div class="row">
             ${CANDIDATE_SETS.map((c) => html`<button class="small" @click=${() => this.set('spec', c.spec)}>${c.label}</button>`)}
@@ -496,7 +496,7 @@ export class AnswersView extends PairView {
         <span class="status" role="status" aria-live="polite">${busy ? 'Scoring every candidate under both models…' : this.notice || (this.pairReady ? '' : 'Waiting for both models to load…')}</span>
       </div>
       ${this.error
-        ? html`<div class="error-box" role="alert" data-error=${this.error.name} style="margin-top:0.6rem">
+        ? html`<div class="error-box" role="alert" data-error=${this.error.name} style=${inlineStyle('margin-top:0.6rem')}>
             ${this.error.name === 'Input' ? this.error.message : html`<strong>${this.error.name}</strong>: ${this.error.message}`}
           </div>`
         : nothing}
@@ -598,8 +598,8 @@ export class AnswersView extends PairView {
   private renderTable(s: Scored, r: Record<Side, AnswersResult>) {
     const shares = { base: normalizedShares(r.base.choices), tuned: normalizedShares(r.tuned.choices) };
     const order = s.choices.map((_, i) => i).sort((a, b) => r[this.sortBy].choices[b]!.logp - r[this.sortBy].choices[a]!.logp || a - b);
-    return html`<div class="row" style="margin-bottom:0.3rem">
-        <h3 style="margin:0">Candidates, most likely first under</h3>
+    return html`<div class="row" style=${inlineStyle('margin-bottom:0.3rem')}>
+        <h3 style=${inlineStyle('margin:0')}>Candidates, most likely first under</h3>
         <select id="sort" aria-label="Sort by model" @change=${(e: Event) => (this.sortBy = (e.target as HTMLSelectElement).value as Side)}>
           ${SIDES.map((side) => html`<option value=${side} ?selected=${this.sortBy === side}>${side}</option>`)}
         </select>

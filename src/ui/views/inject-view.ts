@@ -20,6 +20,7 @@ import { queryParam, updateQuery, type Side } from '../params';
 import { injectCsv, injectJson, traceCharts, type HeatmapState, type InjectSettings, type InjectState, type SideInject } from './inject-export';
 import { PairView } from './pair-view';
 import { experimentStyles, parseWhole, renderProgress, settleAll, type Progress } from './sweep-common';
+import { inlineStyle } from '../styles';
 
 const SIDES: Side[] = ['base', 'tuned'];
 const HEADING: Record<Side, string> = { base: 'Base', tuned: 'Tuned' };
@@ -500,7 +501,7 @@ export class InjectView extends PairView {
     return html`<div class="card" data-section="trace">
       <h2>Trace after injecting at K = ${r.settings.after_tokens}${r.settings.mode === 'sampled' ? ` (${r.settings.runs} sampled runs, mean and min–max band)` : ''}</h2>
       <div class="columns">${models.map((m) => this.renderSide(m, r.sides[m]!, r.settings))}</div>
-      <div class="charts" style="margin-top: 0.8rem">
+      <div class="charts" style=${inlineStyle('margin-top: 0.8rem')}>
         <figure>
           <figcaption>KL(injected ‖ clean) per step, with the threshold</figcaption>
           <lab-chart data-chart="kl" .config=${c.kl} label="KL divergence between the injected and the clean run's next-token distributions per step, base and tuned"></lab-chart>
@@ -562,7 +563,7 @@ export class InjectView extends PairView {
                           const kl = x.mean_kl[i]![j]!;
                           return html`<td
                             class="cell"
-                            style=${`background: ${heatColor(rec, h.steps)}`}
+                            style=${inlineStyle(`background: ${heatColor(rec, h.steps)}`)}
                             data-k=${k}
                             data-recovery=${rec === null ? 'none' : String(rec)}
                             data-mean-kl=${String(kl)}

@@ -22,6 +22,7 @@ import { answerCounts, exactCharts, histogramChart, sampledCharts } from './swee
 import { experimentStyles, parseWhole, renderProgress, settleAll, type Progress } from './sweep-common';
 import { sweepCsv, sweepJson, type Grouping, type SideExact, type SweepSettings, type SweepState } from './sweep-export';
 import { autoGrouping } from '../../lab/answer-groups';
+import { inlineStyle } from '../styles';
 
 const SIDES: Side[] = ['base', 'tuned'];
 const HEADING: Record<Side, string> = { base: 'Base', tuned: 'Tuned' };
@@ -340,7 +341,7 @@ export class SweepView extends PairView {
                 type="number"
                 min="1"
                 max="20"
-                style="width: 4rem"
+                style=${inlineStyle('width: 4rem')}
                 .value=${this.f.words}
                 @input=${(e: Event) => this.set('words', (e.target as HTMLInputElement).value)}
               />
@@ -526,7 +527,7 @@ export class SweepView extends PairView {
               (h) => html`<figure data-histogram=${String(h.t)}>
                 <figcaption>T = ${h.t}: ${h.rows.length} distinct answers</figcaption>
                 <lab-chart
-                  style=${`--chart-height: ${Math.max(150, 70 + 26 * Math.min(12, h.rows.length))}px`}
+                  style=${inlineStyle(`--chart-height: ${Math.max(150, 70 + 26 * Math.min(12, h.rows.length))}px`)}
                   .config=${h.chart}
                   label=${`Answer counts at temperature ${h.t}, base and tuned`}
                 ></lab-chart>
