@@ -93,7 +93,7 @@ export function cachedSource(
   inner: FileSource,
   cache: ModelCache,
   key: string,
-  options: { estimate?: () => Promise<StorageEstimate | null> } = {},
+  options: { estimate?: () => Promise<StorageEstimate | null>; freeSpace?: string } = {},
 ): FileSource {
   const notes: string[] = [];
   const skipped: { file: string; bytes: number }[] = [];
@@ -106,7 +106,7 @@ export function cachedSource(
     notes.length = 0;
     notes.push(
       `Not stored for next time: ${skipped.map((f) => f.file).join(', ')} (${mb(total)}) ${reason}${figures}. ` +
-        'The model runs from memory now and will be downloaded again next time; free space under Models → Models in this browser.',
+        `The model runs from memory now and will be downloaded again next time; ${options.freeSpace ?? 'free space under Models → Models in this browser'}.`,
     );
   };
   return {

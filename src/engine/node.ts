@@ -40,6 +40,7 @@ export function nodeSource(source: string, options: NodeSourceOptions = {}): Fil
     const endpoint = options.endpoint ?? process.env['HF_ENDPOINT'] ?? DEFAULT_HUB_ENDPOINT;
     const dir = options.cacheDir ?? defaultCacheDir();
     return cachedSource(hubSource(hub.id, { endpoint, revision: hub.revision, ...stall }), folderCache(dir), hubCacheKey(hub.id, endpoint, hub.revision), {
+      freeSpace: `free space on the disk of ${dir} (npm run models -- list / rm <key>)`,
       // The disk's figures for the cache folder (or the nearest folder above it that exists).
       estimate: async () => {
         let at = dir;
