@@ -30,7 +30,7 @@ import {
   type StepRow,
 } from '../../lab/loom';
 import { displayTexts, visibleToken } from '../../lab/tokens';
-import { formatNumber, formatPercent } from '../format';
+import { formatNumber, formatPercent, formatScientific } from '../format';
 import { queryParam, updateQuery, type Side } from '../params';
 import { PairView } from './pair-view';
 import { inlineStyle } from '../styles';
@@ -948,7 +948,7 @@ export class ExploreView extends PairView {
             ${this.sides.map((side, m) => {
               const lp = loom.pathLogprob(m);
               return html`<span data-path-logprob=${String(lp)} data-model=${side}
-                >${NAMES[side]}: log p(path) <b>${formatNumber(lp)}</b>, p(path) <b>${Math.exp(lp).toExponential(3)}</b></span
+                >${NAMES[side]}: log p(path) <b>${formatNumber(lp)}</b>, p(path) <b>${Math.exp(lp) >= 1e-3 ? formatNumber(Math.exp(lp), 4) : formatScientific(Math.exp(lp), 3)}</b></span
               >`;
             })}
             <span>${path.length} tokens chosen, ${loom.nodes.length - 1} in the loom</span>

@@ -14,7 +14,7 @@ import type { Engine, Template } from '../../engine/types';
 import { INJECT_PRESETS, injectTrace, recoveryHeatmap, recoveryStep, sampledTraces, traceBand } from '../../lab/inject';
 import { visibleToken } from '../../lab/tokens';
 import { downloadCsv, downloadJson } from '../download';
-import { formatNumber } from '../format';
+import { formatNumber, formatScientific } from '../format';
 import '../lab-chart';
 import { queryParam, updateQuery, type Side } from '../params';
 import { injectCsv, injectJson, traceCharts, type HeatmapState, type InjectSettings, type InjectState, type SideInject } from './inject-export';
@@ -448,7 +448,7 @@ export class InjectView extends PairView {
   }
 
   private cell(key: string, v: number, digits = 4) {
-    return html`<td data-key=${key} data-value=${String(v)}>${Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2).replace('-', '−') : formatNumber(v, digits)}</td>`;
+    return html`<td data-key=${key} data-value=${String(v)}>${Math.abs(v) < 1e-3 && v !== 0 ? formatScientific(v, 2) : formatNumber(v, digits)}</td>`;
   }
 
   private renderTable(r: InjectState) {
