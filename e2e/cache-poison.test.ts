@@ -1,7 +1,8 @@
 /**
  * The browser's model cache (Cache API) is never poisoned by an HTML page served with status 200: the
  * load fails naming the file, nothing is stored for it, Retry works once the hub is fixed, and a copy
- * poisoned earlier is listed as damaged by the cache manager (which verifies what it lists).
+ * poisoned earlier is listed as damaged by the cache manager (which verifies what it lists). And a hub
+ * that stops answering: the page says which file it is waiting for, then reports a StalledDownloadError.
  */
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -76,5 +77,25 @@ describe('the browser model cache and HTML served with 200', () => {
     expect(tuned.damaged).toBe('1');
     expect(tuned.files.find((f) => f.file === 'onnx/model.onnx')!.problem).toMatch(/HTML page, not an ONNX model/);
     expect(await page.locator('tr[data-cache-key="lab/lab-tuned@main"]').innerText()).toMatch(/1 damaged/);
+  });
+
+  it('a hub that never answers for the weights: "waiting for onnx/model.onnx…", then a StalledDownloadError after 30 s', async () => {
+    hub.faults.set('lab/lab-tuned/onnx/model.onnx', 'hang');
+    const p = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    await p.goto(`${server.origin}/?view=models&backend=wasm`);
+    await p.locator('#hub-endpoint').fill(hub.endpoint);
+    await p.locator('button[data-save-endpoint]').click();
+    await p.locator('pair-chooser #base').fill('lab/lab-base');
+    await p.locator('pair-chooser #tuned').fill('lab/lab-tuned@other');
+    await p.locator('pair-chooser button[type="submit"]').click();
+    await p.locator('button[data-view="next"]').click();
+    await p.locator('model-panel[data-model="tuned"] [data-waiting-for="onnx/model.onnx"]').waitFor({ timeout: 60_000 });
+    const t0 = Date.now();
+    expect(await settle(p, 120_000)).toBe('error');
+    const text = await p.locator('model-panel[data-model="tuned"] .error-box').innerText();
+    expect(text).toMatch(/StalledDownloadError/);
+    expect(text).toMatch(/onnx\/model\.onnx: the download stalled: no data for 30 s after 0 bytes\..*Retry/);
+    expect(Date.now() - t0).toBeLessThan(60_000);
+    hub.faults.clear();
   });
 });
