@@ -2,7 +2,8 @@
  * The browser's model cache (Cache API) is never poisoned by an HTML page served with status 200: the
  * load fails naming the file, nothing is stored for it, Retry works once the hub is fixed, and a copy
  * poisoned earlier is listed as damaged by the cache manager (which verifies what it lists). And a hub
- * that stops answering: the page says which file it is waiting for, then reports a StalledDownloadError.
+ * that stops answering: the page says which file it is waiting for, then reports a StalledDownloadError;
+ * a full quota (CDP Storage.overrideQuotaForOrigin): the pair runs from memory with a note.
  */
 import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -97,5 +98,27 @@ describe('the browser model cache and HTML served with 200', () => {
     expect(text).toMatch(/onnx\/model\.onnx: the download stalled: no data for 30 s after 0 bytes\..*Retry/);
     expect(Date.now() - t0).toBeLessThan(60_000);
     hub.faults.clear();
+  });
+
+  it('a full storage quota while caching: the pair still loads and runs from memory, with the storage figures shown', async () => {
+    const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const p = await ctx.newPage();
+    // 2 MB for this origin: the weights (13 MB each) cannot be stored.
+    const cdp = await ctx.newCDPSession(p);
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: server.origin, quotaSize: 2 * 1024 * 1024 });
+    await p.goto(`${server.origin}/?view=models&backend=wasm`);
+    await p.locator('#hub-endpoint').fill(hub.endpoint);
+    await p.locator('button[data-save-endpoint]').click();
+    await p.locator('pair-chooser #base').fill('lab/lab-base@quota');
+    await p.locator('pair-chooser #tuned').fill('lab/lab-tuned@quota');
+    await p.locator('pair-chooser button[type="submit"]').click();
+    await p.locator('button[data-view="next"]').click();
+    expect(await settle(p)).toBe('ready');
+    const note = await p.locator('model-panel[data-model="base"] [data-load-note]').innerText();
+    expect(note).toMatch(/Not stored for next time: .*onnx\/model\.onnx .* because the storage quota is full \(storage: [\d.]+ MB used of [\d.]+ [MG]B\)\. The model runs from memory/);
+    // (The figures are the browser's own estimate, which the quota override does not change.)
+    // The numbers are there (the model runs).
+    expect(await p.locator('model-panel[data-model="base"] token-table tbody tr').count()).toBeGreaterThan(0);
+    await ctx.close();
   });
 });
