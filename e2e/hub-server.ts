@@ -10,7 +10,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
-export type Fault = 'html' | 'cut' | 'missing' | 'slow';
+export type Fault = 'html' | 'cut' | 'missing' | 'slow' | 'stall' | 'hang';
 
 export interface HubServer {
   endpoint: string;
@@ -37,6 +37,7 @@ export async function startHubServer(repos: Record<string, string>, port = 0): P
     const folder = repos[repo];
     const fault = faults.get(file) ?? faults.get(`${repo}/${file}`);
     if (!folder) return send(res, 404, 'Repository not found');
+    if (fault === 'hang') return; // never answers (the connection stays open until close())
     if (fault === 'html') return res.writeHead(200, { 'content-type': 'text/html', ...cors }).end('<!DOCTYPE html><html><body>Please log in</body></html>');
     const path = join(folder, file);
     if (fault === 'missing' || !existsSync(path) || !statSync(path).isFile()) return send(res, 404, 'Entry not found');
@@ -59,6 +60,10 @@ export async function startHubServer(repos: Record<string, string>, port = 0): P
     if (fault === 'cut') {
       res.write(bytes.subarray(0, Math.floor(bytes.length / 3)));
       setTimeout(() => res.destroy(), 30);
+      return;
+    }
+    if (fault === 'stall') {
+      res.write(bytes.subarray(0, Math.floor(bytes.length / 3))); // then nothing more, connection open
       return;
     }
     if (fault === 'slow') {

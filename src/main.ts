@@ -8,7 +8,12 @@ document.documentElement.dataset['labState'] ??= 'loading';
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {
   navigator.serviceWorker
     .register('./sw.js', { scope: './' })
-    .then(async () => {
+    .then(async (reg) => {
+      // An install that fails (a file of the site came back as an HTML page, say) leaves no worker.
+      const installing = reg.installing;
+      installing?.addEventListener('statechange', () => {
+        if (installing.state === 'redundant' && !reg.active) document.documentElement.dataset['offlineReady'] = 'false';
+      });
       await navigator.serviceWorker.ready;
       document.documentElement.dataset['offlineReady'] = 'true';
     })

@@ -17,7 +17,8 @@ export function backendOption(values: Record<string, unknown>): NodeBackend {
 export async function openModel(source: string, backend: NodeBackend, ctx: CommandContext): Promise<Engine> {
   const engine = createNodeEngine(backend, ctx.cacheDir ? { cacheDir: ctx.cacheDir } : {});
   try {
-    await engine.load(source);
+    const info = await engine.load(source);
+    for (const n of info.notes ?? []) ctx.err(`note: ${n}`);
   } catch (err) {
     await engine.dispose().catch(() => {});
     throw err;

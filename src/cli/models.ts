@@ -8,7 +8,8 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { cachedSource, folderCache, hubCacheKey } from '../engine/cache';
+import { cachedSource, hubCacheKey } from '../engine/cache';
+import { folderCache } from '../engine/node-files';
 import { isLabError, ModelFileError } from '../engine/errors';
 import { DEFAULT_HUB_ENDPOINT, hubSource, onnxFileFor, parseHubId, readJson } from '../engine/files';
 import { createNodeEngine, defaultCacheDir } from '../engine/node';
@@ -111,7 +112,10 @@ export async function modelsMain(argv: string[], out: (l: string) => void, err: 
     if (command === 'list') {
       const models = await folderCache(cacheDir ?? defaultCacheDir()).list();
       if (!models.length) out(`no models cached in ${cacheDir ?? defaultCacheDir()}`);
-      for (const m of models) out(`${m.key}  ${mb(m.bytes)}  ${m.files.map((f) => f.file).join(', ')}`);
+      for (const m of models) {
+        out(`${m.key}  ${mb(m.bytes)}  ${m.files.map((f) => f.file).join(', ')}${m.damaged ? `  (${m.damaged} damaged)` : '  (verified)'}`);
+        for (const f of m.files) if (f.problem) out(`  damaged: ${f.file} ${f.problem} (fetched again on the next load, or: npm run models -- rm ${m.key})`);
+      }
       return 0;
     }
     if (command === 'rm' && positionals[0]) {

@@ -6,7 +6,7 @@
  * browser's Cache API (page and workers). DOM-free.
  */
 import { LabAbortError, ModelFileError } from './errors';
-import type { FileMeta, FileSource } from './files';
+import { contentProblem, type FileMeta, type FileSource } from './files';
 
 export interface CachedFileMeta {
   size: number;
@@ -16,8 +16,12 @@ export interface CachedFileMeta {
 
 export interface CachedModel {
   key: string;
-  files: { file: string; size: number }[];
+  /** Each stored file, checked as it is listed: `problem` says why a copy is unusable (it will be
+   *  fetched again on the next load, or can be deleted). */
+  files: { file: string; size: number; problem?: string }[];
   bytes: number;
+  /** Files with a problem; 0 when every listed copy was verified. */
+  damaged: number;
 }
 
 export type CacheRead = { bytes: Uint8Array; meta: CachedFileMeta } | { corrupt: string } | null;
@@ -35,24 +39,80 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** Check bytes against what the server or the store said about them; a reason when they disagree. */
-export async function verify(bytes: Uint8Array, meta: { size?: number; sha256?: string }): Promise<string | null> {
+/** Check bytes against what the server or the store said about them; a reason when they disagree.
+ *  With `file`, also that the bytes are what a file of that name must be (no HTML page as model.onnx). */
+export async function verify(bytes: Uint8Array, meta: { size?: number; sha256?: string }, file?: string): Promise<string | null> {
   if (meta.size !== undefined && bytes.length !== meta.size) return `has ${bytes.length} of ${meta.size} bytes (truncated)`;
   if (meta.sha256) {
     const got = await sha256Hex(bytes);
     if (got !== meta.sha256) return `does not match its SHA-256 (${got.slice(0, 12)}… instead of ${meta.sha256.slice(0, 12)}…)`;
   }
-  return null;
+  return file === undefined ? null : contentProblem(file, bytes);
+}
+
+export function summarize(key: string, files: CachedModel['files']): CachedModel {
+  return { key, files, bytes: files.reduce((s, f) => s + f.size, 0), damaged: files.filter((f) => f.problem).length };
+}
+
+export interface StorageEstimate {
+  usage: number;
+  quota: number;
+}
+
+/** The browser's own storage figures, where it gives them. */
+async function browserEstimate(): Promise<StorageEstimate | null> {
+  const storage = (globalThis.navigator as Navigator | undefined)?.storage;
+  if (!storage?.estimate) return null;
+  try {
+    const e = await storage.estimate();
+    return { usage: e.usage ?? 0, quota: e.quota ?? 0 };
+  } catch {
+    return null;
+  }
+}
+
+/** A write refused for lack of space: the Cache API's QuotaExceededError (any browser's spelling), or a
+ *  full disk / disk quota in Node. */
+export function isQuotaError(err: unknown): boolean {
+  const e = err as { name?: unknown; code?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  return e.name === 'QuotaExceededError' || e.name === 'NS_ERROR_DOM_QUOTA_REACHED' || e.code === 22 || e.code === 1014 || e.code === 'ENOSPC' || e.code === 'EDQUOT';
+}
+
+function mb(n: number): string {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(2)} GB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
 /**
  * A file source that serves verified cached copies first and stores what it downloads. `key` names the
- * model and revision (e.g. `huggingface.co/org/repo@main`).
+ * model and revision (e.g. `huggingface.co/org/repo@main`). A store that is full (QuotaExceeded) or
+ * fails to write never stops the model: the file is used from memory, nothing partial stays in the
+ * store, and `notes` says so with the storage figures.
  */
-export function cachedSource(inner: FileSource, cache: ModelCache, key: string): FileSource {
+export function cachedSource(
+  inner: FileSource,
+  cache: ModelCache,
+  key: string,
+  options: { estimate?: () => Promise<StorageEstimate | null>; freeSpace?: string } = {},
+): FileSource {
+  const notes: string[] = [];
+  const skipped: { file: string; bytes: number }[] = [];
+  let reason = '';
+  const estimate = options.estimate ?? browserEstimate;
+  const note = async () => {
+    const e = await estimate().catch(() => null);
+    const figures = e ? ` (storage: ${mb(e.usage)} used of ${mb(e.quota)})` : '';
+    const total = skipped.reduce((s, f) => s + f.bytes, 0);
+    notes.length = 0;
+    notes.push(
+      `Not stored for next time: ${skipped.map((f) => f.file).join(', ')} (${mb(total)}) ${reason}${figures}. ` +
+        `The model runs from memory now and will be downloaded again next time; ${options.freeSpace ?? 'free space under Models → Models in this browser'}.`,
+    );
+  };
   return {
     label: inner.label,
     name: inner.name,
+    notes,
     async readBytes(file, options = {}) {
       const hit = await cache.read(key, file);
       let damaged: string | null = null;
@@ -76,85 +136,23 @@ export function cachedSource(inner: FileSource, cache: ModelCache, key: string):
       if (bytes === null) return null;
       const problem = await verify(bytes, meta);
       if (problem) throw new ModelFileError(file, `the download ${problem}; nothing was cached`);
-      await cache.write(key, file, bytes, { size: bytes.length, ...(meta.sha256 ? { sha256: meta.sha256 } : {}), storedAt: Date.now() });
+      // An error or login page served with status 200 is refused before it can poison the cache.
+      const wrong = contentProblem(file, bytes) ?? contentProblem(file, bytes, meta.contentType);
+      if (wrong) throw new ModelFileError(file, `${wrong}; nothing was cached, press Retry once the server is fixed`);
+      try {
+        await cache.write(key, file, bytes, { size: bytes.length, ...(meta.sha256 ? { sha256: meta.sha256 } : {}), storedAt: Date.now() });
+      } catch (err) {
+        // Run from memory: the bytes are verified; only the copy for next time is lost.
+        await cache.remove(key, file).catch(() => {});
+        reason = isQuotaError(err) ? 'because the storage quota is full' : `because the cache refused it (${(err as Error)?.message ?? String(err)})`;
+        skipped.push({ file, bytes: bytes.length });
+        await note();
+      }
       return bytes;
     },
   };
 }
 
-// ——— Node: a folder on disk ———
-
-/** `<dir>/<key>/<file>` with `<file>.meta.json` beside it; written to a temporary name, then renamed. */
-export function folderCache(dir: string): ModelCache {
-  const fs = () => import('node:fs/promises');
-  const pathMod = () => import('node:path');
-  const safe = (key: string) => key.replace(/[^\w.@-]+/g, '_');
-  const where = async (key: string, file: string) => (await pathMod()).join(dir, safe(key), ...file.split('/'));
-  return {
-    async read(key, file) {
-      const { readFile } = await fs();
-      const path = await where(key, file);
-      let meta: CachedFileMeta;
-      try {
-        meta = JSON.parse(await readFile(`${path}.meta.json`, 'utf8')) as CachedFileMeta;
-      } catch {
-        return null;
-      }
-      let buf: Buffer;
-      try {
-        buf = await readFile(path);
-      } catch {
-        return { corrupt: 'is missing from the cache folder' };
-      }
-      const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-      const problem = await verify(bytes, meta);
-      return problem ? { corrupt: problem } : { bytes, meta };
-    },
-    async write(key, file, bytes, meta) {
-      const { mkdir, writeFile, rename } = await fs();
-      const { dirname } = await pathMod();
-      const path = await where(key, file);
-      await mkdir(dirname(path), { recursive: true });
-      const tmp = `${path}.partial-${process.pid}-${Date.now()}`;
-      await writeFile(tmp, bytes);
-      await rename(tmp, path);
-      await writeFile(`${path}.meta.json.tmp`, JSON.stringify(meta));
-      await rename(`${path}.meta.json.tmp`, `${path}.meta.json`);
-    },
-    async remove(key, file) {
-      const { rm } = await fs();
-      if (file) {
-        const path = await where(key, file);
-        await rm(`${path}.meta.json`, { force: true });
-        await rm(path, { force: true });
-      } else {
-        await rm((await pathMod()).join(dir, safe(key)), { recursive: true, force: true });
-      }
-    },
-    async list() {
-      const { readdir, readFile } = await fs();
-      const { join, relative } = await pathMod();
-      const out: CachedModel[] = [];
-      let keys: string[] = [];
-      try {
-        keys = await readdir(dir);
-      } catch {
-        return out;
-      }
-      for (const key of keys) {
-        const files: { file: string; size: number }[] = [];
-        const entries = await readdir(join(dir, key), { recursive: true });
-        for (const e of entries) {
-          if (!String(e).endsWith('.meta.json')) continue;
-          const meta = JSON.parse(await readFile(join(dir, key, String(e)), 'utf8')) as CachedFileMeta;
-          files.push({ file: relative(join(dir, key), join(dir, key, String(e).slice(0, -'.meta.json'.length))).split('\\').join('/'), size: meta.size });
-        }
-        if (files.length) out.push({ key, files, bytes: files.reduce((s, f) => s + f.size, 0) });
-      }
-      return out;
-    },
-  };
-}
 
 // ——— Browser: the Cache API ———
 
@@ -165,7 +163,7 @@ const ORIGIN = 'https://model-cache.invalid/';
 export function browserCache(cacheName = CACHE_NAME): ModelCache {
   const url = (key: string, file: string) => `${ORIGIN}${encodeURIComponent(key)}/${file}`;
   const open = () => caches.open(cacheName);
-  return {
+  const store: ModelCache = {
     async read(key, file) {
       const res = await (await open()).match(url(key, file));
       if (!res) return null;
@@ -176,7 +174,7 @@ export function browserCache(cacheName = CACHE_NAME): ModelCache {
       } catch {
         return { corrupt: 'could not be read from the browser cache' };
       }
-      const problem = await verify(bytes, meta);
+      const problem = await verify(bytes, meta, file);
       return problem ? { corrupt: problem } : { bytes, meta };
     },
     async write(key, file, bytes, meta) {
@@ -195,23 +193,26 @@ export function browserCache(cacheName = CACHE_NAME): ModelCache {
     },
     async list() {
       const cache = await open();
-      const byKey = new Map<string, CachedModel>();
+      const byKey = new Map<string, CachedModel['files']>();
       for (const req of await cache.keys()) {
         if (!req.url.startsWith(ORIGIN)) continue;
         const rest = req.url.slice(ORIGIN.length);
         const slash = rest.indexOf('/');
         const key = decodeURIComponent(rest.slice(0, slash));
         const file = rest.slice(slash + 1);
-        const res = await cache.match(req);
-        const meta = JSON.parse(res?.headers.get('x-wpl-meta') ?? '{}') as CachedFileMeta;
-        const entry = byKey.get(key) ?? { key, files: [], bytes: 0 };
-        entry.files.push({ file, size: meta.size ?? 0 });
-        entry.bytes += meta.size ?? 0;
-        byKey.set(key, entry);
+        // Verified as listed: size, SHA-256 and content, the same checks a load makes.
+        const read = await store.read(key, file);
+        const res = read && 'bytes' in read ? null : await cache.match(req);
+        const meta = read && 'bytes' in read ? read.meta : (JSON.parse(res?.headers.get('x-wpl-meta') ?? '{}') as CachedFileMeta);
+        const problem = read === null ? 'disappeared from the browser cache' : 'corrupt' in read ? read.corrupt : null;
+        const files = byKey.get(key) ?? [];
+        files.push({ file, size: meta.size ?? 0, ...(problem ? { problem } : {}) });
+        byKey.set(key, files);
       }
-      return [...byKey.values()];
+      return [...byKey].map(([key, files]) => summarize(key, files));
     },
   };
+  return store;
 }
 
 /** The cache key of a hub model: repo and revision. Not the endpoint: a mirror serves the same files,

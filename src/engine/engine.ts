@@ -350,6 +350,7 @@ export class LabEngine implements Engine {
       hasChatTemplate: tokenizer.hasChatTemplate,
       weightBytes: weights.length + externalData.reduce((s, e) => s + e.data.length, 0),
       ...(backendNote ? { backendNote } : {}),
+      ...(source.notes?.length ? { notes: [...source.notes] } : {}),
     };
     onProgress?.({ file: onnxFile, loaded: weights.length, total: weights.length, overallLoaded: info.weightBytes, overallTotal: info.weightBytes, phase: 'ready' });
     return {

@@ -13,7 +13,10 @@ export type LabErrorName =
   | 'EngineStateError'
   // engine-faults (#15, #16)
   | 'NumericalError'
-  | 'DeviceLostError';
+  | 'DeviceLostError'
+  // ux-faults
+  | 'UsageError'
+  | 'StalledDownloadError';
 
 export abstract class LabError extends Error {
   abstract override readonly name: LabErrorName;
@@ -130,10 +133,50 @@ export function isLabError(err: unknown, name?: LabErrorName): err is Error & { 
     // engine-faults (#15, #16)
     'NumericalError',
     'DeviceLostError',
+    // ux-faults
+    'UsageError',
+    'StalledDownloadError',
   ];
   return name ? n === name : known.includes(n as LabErrorName);
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, what?: string): void {
   if (signal?.aborted) throw new LabAbortError(what);
+}
+
+// ——— ux-faults: command-line bounds and stalled downloads ———
+
+/**
+ * A command-line argument out of its range or missing: the CLI exits 2 before doing any work. `flag`
+ * names the flag (`--samples`), `bound` the limit it broke (`at most 256`), when there is one.
+ */
+export class UsageError extends LabError {
+  override readonly name = 'UsageError' as const;
+  constructor(
+    message: string,
+    readonly flag?: string,
+    readonly bound?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * A download that stopped delivering data: no byte arrived for `quietMs` although the server had
+ * promised more (or had not finished). Reported instead of waiting forever or looking finished.
+ */
+export class StalledDownloadError extends LabError {
+  override readonly name = 'StalledDownloadError' as const;
+  constructor(
+    readonly file: string,
+    readonly loaded: number,
+    readonly total: number,
+    readonly quietMs: number,
+  ) {
+    const of = total ? ` of ${total}` : '';
+    super(
+      `${file}: the download stalled: no data for ${quietMs < 1000 ? `${quietMs} ms` : `${Math.round(quietMs / 1000)} s`} after ${loaded}${of} bytes. ` +
+        'The server stopped answering; check the connection (or the hub\'s status) and press Retry. Nothing partial was cached.',
+    );
+  }
 }

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelFileError, LabAbortError } from './errors';
-import { checkOnnxBytes, folderSource, hubSource, looksLikeHubId, nameOf, onnxFileFor, readJson, urlSource } from './files';
+import { folderSource } from './node-files';
+import { checkOnnxBytes, hubSource, looksLikeHubId, nameOf, onnxFileFor, readJson, urlSource } from './files';
 
 let server: Server;
 let base: string;

@@ -2,7 +2,7 @@
  * Where model files come from: a hub-layout folder on disk (Node), a URL (browser or Node), or a
  * Hugging Face hub id (a URL under an endpoint). Every failure names the file and the problem.
  */
-import { LabAbortError, ModelFileError, throwIfAborted } from './errors';
+import { LabAbortError, ModelFileError, StalledDownloadError, throwIfAborted } from './errors';
 
 export type BytesProgress = (loaded: number, total: number) => void;
 
@@ -10,6 +10,8 @@ export type BytesProgress = (loaded: number, total: number) => void;
 export interface FileMeta {
   size?: number;
   sha256?: string;
+  /** The response's Content-Type, when it said one. */
+  contentType?: string;
 }
 
 export interface FileSource {
@@ -17,6 +19,8 @@ export interface FileSource {
   readonly label: string;
   /** Short name for display, e.g. `lab-base`. */
   readonly name: string;
+  /** Things the user should know about how the files were got (e.g. "not cached: quota full"). */
+  readonly notes?: string[];
   /** Read a whole file. Missing → ModelFileError, or null when `optional`. */
   readBytes(
     file: string,
@@ -25,6 +29,38 @@ export interface FileSource {
 }
 
 export const DEFAULT_HUB_ENDPOINT = 'https://huggingface.co';
+
+/** How long a download may go without a byte (or without an answer) before it counts as stalled. */
+export const DEFAULT_STALL_MS = 30_000;
+
+/** A watchdog for one download: aborts `signal` when nothing happened for `quietMs`. */
+function stallWatch(quietMs: number, outer: AbortSignal | undefined) {
+  const ctl = new AbortController();
+  let stalled = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const onOuter = () => ctl.abort();
+  outer?.addEventListener('abort', onOuter, { once: true });
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      ctl.abort();
+    }, quietMs);
+  };
+  arm();
+  return {
+    signal: ctl.signal,
+    /** Something arrived: the quiet interval starts again. */
+    alive: arm,
+    get stalled() {
+      return stalled && !outer?.aborted;
+    },
+    stop() {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onOuter);
+    },
+  };
+}
 
 function isHtml(bytes: Uint8Array): boolean {
   let i = 0;
@@ -59,6 +95,38 @@ export async function readJson<T = Record<string, unknown>>(
   }
 }
 
+/**
+ * Whether bytes are what a model file of this name must be: ONNX files look like an ONNX protobuf,
+ * JSON files parse as a JSON object, text files are not an HTML page. The reason when they are not, else
+ * null. Used before anything is cached and again on every cached copy read or listed, so an error page
+ * served with status 200 is never kept. Weight data (`*.onnx_data`, `*.bin`) is raw and not checked here
+ * (its size and SHA-256 are).
+ */
+export function contentProblem(file: string, bytes: Uint8Array, contentType?: string): string | null {
+  const name = file.toLowerCase();
+  const raw = /\.(onnx_data|bin|safetensors)$|_data$/.test(name);
+  if (!raw && contentType && /^\s*text\/html\b/i.test(contentType)) return 'is an HTML page (served as text/html), not a model file';
+  if (name.endsWith('.onnx')) {
+    try {
+      checkOnnxBytes(file, bytes);
+    } catch (err) {
+      return (err as ModelFileError).problem;
+    }
+    return null;
+  }
+  if (raw) return null;
+  if (isHtml(bytes)) return name.endsWith('.json') ? 'is an HTML page, not JSON (a wrong URL or a login page?)' : 'is an HTML page, not a model file';
+  if (name.endsWith('.json')) {
+    try {
+      const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown;
+      if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'is JSON but not an object';
+    } catch (err) {
+      return `is not valid JSON (${(err as Error).message})`;
+    }
+  }
+  return null;
+}
+
 /** Check that ONNX bytes at least look like a protobuf model and not an error page. */
 export function checkOnnxBytes(file: string, bytes: Uint8Array): void {
   if (bytes.length === 0) throw new ModelFileError(file, 'is empty');
@@ -73,6 +141,8 @@ async function readStream(
   response: Response,
   onProgress: BytesProgress | undefined,
   signal: AbortSignal | undefined,
+  watch?: ReturnType<typeof stallWatch>,
+  quietMs = DEFAULT_STALL_MS,
 ): Promise<Uint8Array> {
   const total = Number(response.headers.get('content-length') ?? 0) || 0;
   if (!response.body) {
@@ -89,12 +159,14 @@ async function readStream(
       throwIfAborted(signal, `download of ${file}`);
       const { done, value } = await reader.read();
       if (done) break;
+      watch?.alive();
       chunks.push(value);
       loaded += value.length;
       onProgress?.(loaded, total);
     }
   } catch (err) {
     void reader.cancel().catch(() => {});
+    if (watch?.stalled) throw new StalledDownloadError(file, loaded, total, quietMs);
     if (err instanceof LabAbortError || signal?.aborted) throw new LabAbortError(`download of ${file}`);
     throw new ModelFileError(file, `download broke off after ${loaded} bytes (${(err as Error).message})`);
   }
@@ -127,57 +199,45 @@ export function metaOf(response: Response): FileMeta {
   return meta;
 }
 
-/** Files under a base URL (folder URL ending in `/`). */
-export function urlSource(baseUrl: string, label = baseUrl, fetchImpl: typeof fetch = fetch): FileSource {
+/** Files under a base URL (folder URL ending in `/`). A server that stops answering (no response,
+ *  or no byte for `stallMs`) gives a StalledDownloadError instead of a download that never ends. */
+export function urlSource(baseUrl: string, label = baseUrl, fetchImpl: typeof fetch = fetch, opts: { stallMs?: number } = {}): FileSource {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  const quietMs = opts.stallMs ?? DEFAULT_STALL_MS;
   return {
     label,
     name: nameOf(label),
     async readBytes(file, options = {}) {
       const url = new URL(file, base).href;
       throwIfAborted(options.signal, `download of ${file}`);
-      let response: Response;
+      const watch = stallWatch(quietMs, options.signal);
+      // The file is on its way: the page shows it as waiting, not the bytes so far as if all were done.
+      options.onProgress?.(0, 0);
       try {
-        response = await fetchImpl(url, options.signal ? { signal: options.signal } : {});
-      } catch (err) {
-        if (options.signal?.aborted) throw new LabAbortError(`download of ${file}`);
-        throw new ModelFileError(file, `could not be fetched from ${url} (${(err as Error).message})`);
+        let response: Response;
+        try {
+          response = await fetchImpl(url, { signal: watch.signal });
+        } catch (err) {
+          if (watch.stalled) throw new StalledDownloadError(file, 0, 0, quietMs);
+          if (options.signal?.aborted) throw new LabAbortError(`download of ${file}`);
+          throw new ModelFileError(file, `could not be fetched from ${url} (${(err as Error).message})`);
+        }
+        watch.alive();
+        if (response.status === 404 || response.status === 410) {
+          if (options.optional) return null;
+          throw new ModelFileError(file, `is missing (HTTP ${response.status} at ${url})`);
+        }
+        if (!response.ok) throw new ModelFileError(file, `could not be fetched (HTTP ${response.status} at ${url})`);
+        const ct = response.headers.get('content-type');
+        options.onMeta?.({ ...metaOf(response), ...(ct ? { contentType: ct } : {}) });
+        return await readStream(file, response, options.onProgress, options.signal, watch, quietMs);
+      } finally {
+        watch.stop();
       }
-      if (response.status === 404 || response.status === 410) {
-        if (options.optional) return null;
-        throw new ModelFileError(file, `is missing (HTTP ${response.status} at ${url})`);
-      }
-      if (!response.ok) throw new ModelFileError(file, `could not be fetched (HTTP ${response.status} at ${url})`);
-      options.onMeta?.(metaOf(response));
-      return readStream(file, response, options.onProgress, options.signal);
     },
   };
 }
 
-/** Files in a folder on disk (Node only; node:fs is imported lazily so browser bundles stay clean). */
-export function folderSource(folder: string): FileSource {
-  return {
-    label: folder,
-    name: nameOf(folder),
-    async readBytes(file, options = {}) {
-      const { readFile, stat } = await import('node:fs/promises');
-      const { join } = await import('node:path');
-      throwIfAborted(options.signal, `reading ${file}`);
-      const path = join(folder, file);
-      let size: number;
-      try {
-        size = (await stat(path)).size;
-      } catch {
-        if (options.optional) return null;
-        throw new ModelFileError(file, `is missing (looked for ${path})`);
-      }
-      options.onProgress?.(0, size);
-      const buf = await readFile(path);
-      options.onProgress?.(buf.length, size);
-      return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-    },
-  };
-}
 
 /** Files the user chose from disk (a folder picked or dropped on the page), by path relative to the
  *  model folder (`config.json`, `onnx/model.onnx`). */
@@ -208,11 +268,11 @@ export function blobSource(label: string, files: Map<string, Blob>): FileSource 
 /** The hub's URL layout: `<endpoint>/<org>/<repo>/resolve/<revision>/<file>`. */
 export function hubSource(
   id: string,
-  options: { endpoint?: string; revision?: string; fetchImpl?: typeof fetch } = {},
+  options: { endpoint?: string; revision?: string; fetchImpl?: typeof fetch; stallMs?: number } = {},
 ): FileSource {
   const endpoint = (options.endpoint ?? DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
   const revision = options.revision ?? 'main';
-  return urlSource(`${endpoint}/${id}/resolve/${encodeURIComponent(revision)}/`, id, options.fetchImpl);
+  return urlSource(`${endpoint}/${id}/resolve/${encodeURIComponent(revision)}/`, id, options.fetchImpl, options.stallMs !== undefined ? { stallMs: options.stallMs } : {});
 }
 
 export function nameOf(label: string): string {
@@ -220,6 +280,22 @@ export function nameOf(label: string): string {
   const resolveAt = parts.indexOf('resolve');
   if (resolveAt >= 2) return parts[resolveAt - 1]!;
   return parts[parts.length - 1] ?? label;
+}
+
+/**
+ * Why a model source the user gave (a `?base=` parameter, a typed URL) cannot be loaded, or null when
+ * it can: an http(s) URL, a path on this site (`./models/lab-base/`, `/models/x/`), a hub id
+ * `org/name[@revision]`, or (Node) a folder. Any other scheme (`javascript:`, `data:`, `file:`, …) is
+ * refused with a plain message instead of failing later inside the URL parser.
+ */
+export function modelSourceProblem(source: string): string | null {
+  const s = source.trim();
+  if (s === '') return 'no model given: type a folder URL or a hub id (org/name)';
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(s)?.[1]?.toLowerCase();
+  if (scheme && !['http', 'https', 'blob', 'local'].includes(scheme) && !/^[a-z]:[\\/]/i.test(s)) {
+    return `is not a model location: "${scheme}:" addresses cannot be loaded. Give an http(s) URL of a model folder, a path on this site such as ./models/lab-base/, or a hub id such as org/name`;
+  }
+  return null;
 }
 
 /** A hub id looks like `org/name`, optionally `org/name@revision` (no scheme, no leading dot or slash). */

@@ -3,13 +3,15 @@
  * onnxruntime-web's WASM build, or onnxruntime-web on WebGPU through the `webgpu` package (Dawn).
  */
 import { existsSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { cpus, homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { LabEngine, type OrtModule, type Runtime } from './engine';
-import { BackendError } from './errors';
-import { cachedSource, folderCache, hubCacheKey } from './cache';
-import { DEFAULT_HUB_ENDPOINT, folderSource, hubSource, parseHubId, urlSource, type FileSource } from './files';
+import { BackendError, ModelFileError } from './errors';
+import { cachedSource, hubCacheKey } from './cache';
+import { folderCache, folderSource } from './node-files';
+import { DEFAULT_HUB_ENDPOINT, modelSourceProblem, hubSource, parseHubId, urlSource, type FileSource } from './files';
 
 export type NodeBackend = 'node' | 'wasm' | 'webgpu';
 
@@ -18,6 +20,8 @@ export interface NodeSourceOptions {
   cacheDir?: string;
   /** Hub endpoint (default `$HF_ENDPOINT` or the Hugging Face hub). */
   endpoint?: string;
+  /** A download with no byte for this long is reported as stalled (default 30 s). */
+  stallMs?: number;
 }
 
 export function defaultCacheDir(): string {
@@ -26,16 +30,25 @@ export function defaultCacheDir(): string {
 
 /** A folder on disk, a URL, or a hub id `org/name[@revision]` (downloaded once into the cache). */
 export function nodeSource(source: string, options: NodeSourceOptions = {}): FileSource {
-  if (/^https?:\/\//.test(source)) return urlSource(source);
+  const problem = modelSourceProblem(source);
+  if (problem && !existsSync(source)) throw new ModelFileError(source.length > 60 ? `${source.slice(0, 57)}…` : source, problem);
+  const stall = options.stallMs !== undefined ? { stallMs: options.stallMs } : {};
+  if (/^https?:\/\//.test(source)) return urlSource(source, source, fetch, stall);
   if (existsSync(source)) return folderSource(source);
   const hub = parseHubId(source);
   if (hub) {
     const endpoint = options.endpoint ?? process.env['HF_ENDPOINT'] ?? DEFAULT_HUB_ENDPOINT;
-    return cachedSource(
-      hubSource(hub.id, { endpoint, revision: hub.revision }),
-      folderCache(options.cacheDir ?? defaultCacheDir()),
-      hubCacheKey(hub.id, endpoint, hub.revision),
-    );
+    const dir = options.cacheDir ?? defaultCacheDir();
+    return cachedSource(hubSource(hub.id, { endpoint, revision: hub.revision, ...stall }), folderCache(dir), hubCacheKey(hub.id, endpoint, hub.revision), {
+      freeSpace: `free space on the disk of ${dir} (npm run models -- list / rm <key>)`,
+      // The disk's figures for the cache folder (or the nearest folder above it that exists).
+      estimate: async () => {
+        let at = dir;
+        while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+        const s = await statfs(at);
+        return { usage: (s.blocks - s.bfree) * s.bsize, quota: s.blocks * s.bsize };
+      },
+    });
   }
   return folderSource(source); // reports the missing folder's files by name
 }

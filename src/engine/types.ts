@@ -60,6 +60,8 @@ export interface ModelInfo {
   /** Why this backend runs when it is not the one asked for or expected (e.g. `auto` chose WASM over a
    *  software WebGPU adapter, or a float16 graph on an adapter without shader-f16). */
   backendNote?: string;
+  /** Notes on how the files were got, e.g. that the cache was full and the model runs from memory. */
+  notes?: string[];
 }
 
 /** A handle on a sequence state (tokens + KV cache) that lives inside the engine. */

@@ -4,9 +4,9 @@
  */
 import * as ort from 'onnxruntime-web/webgpu';
 import { LabEngine, type OrtModule, type Runtime } from './engine';
-import { BackendError } from './errors';
+import { BackendError, ModelFileError } from './errors';
 import { browserCache, cachedSource, hubCacheKey } from './cache';
-import { DEFAULT_HUB_ENDPOINT, hubSource, parseHubId, urlSource, type FileSource } from './files';
+import { DEFAULT_HUB_ENDPOINT, hubSource, modelSourceProblem, parseHubId, urlSource, type FileSource } from './files';
 import type { BackendChoice } from './types';
 import { isSoftwareAdapter } from './adapter';
 
@@ -78,6 +78,8 @@ export async function webRuntime(choice: BackendChoice, wasmBase: string): Promi
 }
 
 export function webSource(source: string, baseUrl: string, hubEndpoint?: string): FileSource {
+  const problem = modelSourceProblem(source);
+  if (problem) throw new ModelFileError(source.length > 60 ? `${source.slice(0, 57)}…` : source, problem);
   // A hub id is `org/name` exactly; anything with a scheme, a leading `.` or `/`, or a trailing `/` is
   // a folder URL (the lab-grown pair is `./models/lab-base/`).
   const hub = parseHubId(source);

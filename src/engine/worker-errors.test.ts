@@ -1,6 +1,6 @@
 import { transferHandlers } from 'comlink';
 import { describe, expect, it } from 'vitest';
-import { ContextOverflowError, ModelFileError, isLabError } from './errors';
+import { ContextOverflowError, ModelFileError, StalledDownloadError, UsageError, isLabError } from './errors';
 import { installErrorTransfer } from './worker-errors';
 
 function roundTrip(err: unknown): unknown {
@@ -28,6 +28,16 @@ describe('errors across the worker boundary', () => {
     expect(f).toBeInstanceOf(ModelFileError);
     expect(f.file).toBe('onnx/model.onnx');
     expect(isLabError(f, 'ModelFileError')).toBe(true);
+  });
+  it('keep the stalled-download and usage errors with their fields', () => {
+    const s = roundTrip(new StalledDownloadError('onnx/model.onnx', 154829, 6_000_000, 15_000)) as StalledDownloadError;
+    expect(s).toBeInstanceOf(StalledDownloadError);
+    expect(isLabError(s, 'StalledDownloadError')).toBe(true);
+    expect([s.file, s.loaded, s.total, s.quietMs]).toEqual(['onnx/model.onnx', 154829, 6_000_000, 15_000]);
+    expect(s.message).toMatch(/^onnx\/model\.onnx: the download stalled: no data for 15 s after 154829 of 6000000 bytes\..*Retry/);
+    const u = roundTrip(new UsageError('--samples must be at most 256', '--samples', 'at most 256')) as UsageError;
+    expect(u).toBeInstanceOf(UsageError);
+    expect([u.flag, u.bound]).toEqual(['--samples', 'at most 256']);
   });
   it('pass other thrown values through', () => {
     expect(roundTrip('plain')).toBe('plain');

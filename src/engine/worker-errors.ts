@@ -14,6 +14,8 @@ import {
   // engine-faults (#15, #16)
   NumericalError,
   DeviceLostError,
+  StalledDownloadError,
+  UsageError,
 } from './errors';
 
 const classes: Record<string, { prototype: object }> = {
@@ -26,6 +28,8 @@ const classes: Record<string, { prototype: object }> = {
   // engine-faults (#15, #16)
   NumericalError,
   DeviceLostError,
+  UsageError,
+  StalledDownloadError,
   RangeError,
   TypeError,
 };

@@ -16,6 +16,7 @@ import { entropy, klDivergence, logSoftmax, rankOf, row, topK } from './distribu
 import { generate } from './generate';
 import { NEUTRAL_PASSAGES, type NeutralPassage } from './neutral-text';
 import { sampleBatch } from './sweep';
+import { csvField } from './csv';
 
 export type BaseTemplate = 'none' | 'urial' | 'chat';
 export type TunedTemplate = 'chat' | 'none';
@@ -469,9 +470,6 @@ export function compareJson(r: CompareResult) {
 
 const CSV_COLUMNS = ['pos', 'id', 'token', 'p_base', 'p_tuned', 'rank_base', 'rank_tuned', 'kl_tuned_base', 'entropy_base', 'entropy_tuned', 'class', 'kl_tuned_sharpened'] as const;
 
-function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /** One CSV row per response position (full precision; the token text quoted as CSV needs). */
 export function comparePositionsCsv(r: CompareResult): string {

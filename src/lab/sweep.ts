@@ -299,15 +299,21 @@ export async function sweep(engine: Engine, context: number[], temperatures: num
   return { context, exact: exact.points, runs };
 }
 
-export function parseTemperatures(spec: string): number[] {
+/**
+ * Temperatures: a list (`0.5,1,1.5`) or a range `a..b step s` (also `a..b:s`), ends included. A spec
+ * that would give more than `max` temperatures is refused (RangeError naming the count), never cut.
+ */
+export function parseTemperatures(spec: string, max = 1000): number[] {
   const range = /^\s*([\d.]+)\s*\.\.\s*([\d.]+)\s*(?:step|:)\s*([\d.]+)\s*$/.exec(spec);
   let ts: number[];
   if (range) {
     const [a, b, s] = [Number(range[1]), Number(range[2]), Number(range[3])];
-    if (!(s > 0) || b < a) throw new RangeError(`bad temperature range ${spec}`);
-    ts = [];
-    for (let i = 0; a + i * s <= b + 1e-9 && i < 1000; i++) ts.push(Math.round((a + i * s) * 1e6) / 1e6);
-  } else ts = spec.split(',').map((x) => Number(x.trim()));
+    if (![a, b, s].every(Number.isFinite) || !(s > 0) || b < a) throw new RangeError(`bad temperature range ${spec}: write a..b step s with a ≤ b and s > 0`);
+    const count = Math.floor((b - a) / s + 1e-9) + 1;
+    if (count > max) throw new RangeError(`the range ${spec.trim()} has ${count} temperatures; at most ${max} (use a larger step)`);
+    ts = Array.from({ length: count }, (_, i) => Math.round((a + i * s) * 1e6) / 1e6);
+  } else ts = spec.split(',').map((x) => (x.trim() === '' ? NaN : Number(x.trim())));
   if (ts.length === 0 || ts.some((t) => !Number.isFinite(t) || t < 0)) throw new RangeError(`temperatures must be numbers ≥ 0, got "${spec}"`);
+  if (ts.length > max) throw new RangeError(`${ts.length} temperatures given; at most ${max}`);
   return ts;
 }

@@ -15,3 +15,60 @@ export function visibleToken(text: string): string {
   }
   return out;
 }
+
+const BYTE_ESCAPE = /^<0x([0-9A-Fa-f]{2})>/;
+const strictDecoder = new TextDecoder('utf-8', { fatal: true });
+
+function utf8Length(lead: number): number {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xc2 && lead < 0xe0) return 2;
+  if (lead >= 0xe0 && lead < 0xf0) return 3;
+  if (lead >= 0xf0 && lead < 0xf5) return 4;
+  return 0; // a continuation byte or an invalid lead
+}
+
+/**
+ * Token texts as a reader sees them in running text: byte tokens (`<0xC3>`, `<0xA9>`) that together
+ * form whole UTF-8 characters are decoded, the way a streaming decoder buffers split characters. The
+ * character is shown on the token that completes it; the tokens before it in the same character show
+ * ''. Bytes that never form a character (an invalid sequence, or one cut off at the end) stay as
+ * `<0xNN>` escapes on their own tokens. One string per input text; joined, they are the text.
+ */
+export function displayTexts(texts: string[]): string[] {
+  const out = texts.map(() => '');
+  let pending: { byte: number; owner: number }[] = [];
+  const spill = () => {
+    for (const p of pending) out[p.owner] += `<0x${p.byte.toString(16).toUpperCase().padStart(2, '0')}>`;
+    pending = [];
+  };
+  texts.forEach((text, i) => {
+    let rest = text;
+    while (rest.length) {
+      const m = BYTE_ESCAPE.exec(rest);
+      if (!m) {
+        spill();
+        const ch = String.fromCodePoint(rest.codePointAt(0)!);
+        out[i] += ch;
+        rest = rest.slice(ch.length);
+        continue;
+      }
+      rest = rest.slice(m[0].length);
+      pending.push({ byte: parseInt(m[1]!, 16), owner: i });
+      const need = utf8Length(pending[0]!.byte);
+      if (need === 0) {
+        const bad = pending.shift()!;
+        out[bad.owner] += `<0x${bad.byte.toString(16).toUpperCase().padStart(2, '0')}>`;
+        continue;
+      }
+      if (pending.length < need) continue;
+      try {
+        out[i] += strictDecoder.decode(Uint8Array.from(pending, (p) => p.byte));
+        pending = [];
+      } catch {
+        spill();
+      }
+    }
+  });
+  spill();
+  return out;
+}

@@ -3,14 +3,9 @@
  * object URL (nothing leaves the machine). `toCsv` quotes every field that needs it (RFC 4180).
  */
 
-export type CsvCell = string | number | boolean | null | undefined;
+import { csvField, type CsvCell } from '../lab/csv';
 
-/** One CSV field: numbers in full precision, text quoted when it holds a comma, quote or newline. */
-export function csvField(v: CsvCell): string {
-  if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : v > 0 ? 'Infinity' : v < 0 ? '-Infinity' : 'NaN') : String(v);
-  return /[",\r\n]/.test(s) || /^\s|\s$/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
+export { csvField, type CsvCell };
 
 /** Rows (the first one the header) as CSV text with CRLF line ends. */
 export function toCsv(rows: CsvCell[][]): string {

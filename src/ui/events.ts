@@ -94,8 +94,17 @@ export class ContextUndoEvent extends Event {
   }
 }
 
+/** Put back the tokens that were appended to the previous prompt (dropped when the prompt was edited). */
+export class ContextRestoreEvent extends Event {
+  static readonly type = 'context-restore';
+  constructor() {
+    super(ContextRestoreEvent.type, init);
+  }
+}
+
 declare global {
   interface HTMLElementEventMap {
+    'context-restore': ContextRestoreEvent;
     'pair-load': PairLoadEvent;
     'prompt-input': PromptInputEvent;
     'template-change': TemplateChangeEvent;

@@ -5,6 +5,7 @@
 import { LitElement, css, html } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import {
+  ContextRestoreEvent,
   ContextUndoEvent,
   LoadCancelEvent,
   LoadRetryEvent,
@@ -121,6 +122,7 @@ export class LabApp extends LitElement {
     this.addEventListener(LoadRetryEvent.type, (e) => void this.lab.retry(e.side));
     this.addEventListener(ContextUndoEvent.type, (e) => this.lab.undo(e.all));
     this.addEventListener(PairReloadEvent.type, () => void this.lab.reloadPair());
+    this.addEventListener(ContextRestoreEvent.type, () => this.lab.restoreDropped());
   }
 
   private onTabKey(e: KeyboardEvent): void {
@@ -163,7 +165,7 @@ export class LabApp extends LitElement {
   }
 
   private renderNext() {
-    const { params, appended, sameTokenizer } = this.lab;
+    const { params, appended, sameTokenizer, dropped } = this.lab;
     return html`
       <div class="card">
         <prompt-editor
@@ -171,6 +173,7 @@ export class LabApp extends LitElement {
           .template=${params.template}
           .k=${params.k}
           .appended=${appended.map((t) => ({ text: t.text, from: t.side }))}
+          .dropped=${dropped?.appended.length ?? 0}
         ></prompt-editor>
         <p class="note">
           Click a token (or focus it and press Enter) to append it to the context of both models${sameTokenizer === false

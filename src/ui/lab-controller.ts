@@ -7,7 +7,7 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { Template } from '../engine/types';
 import type { NextTokenView } from '../lab/next-token';
 import { ModelSlot, StaleError, shownError, type ShownError } from './model-slot';
-import { clampK, SIDES, writeParams, type LabParams, type PageBackend, type Side } from './params';
+import { clampK, DEFAULT_PROMPT, sharePromptIn, SIDES, writeParams, type LabParams, type PageBackend, type Side } from './params';
 
 /** A token appended to the shared context, as chosen in one model's table. */
 export interface AppendedToken {
@@ -40,6 +40,8 @@ export class LabController implements ReactiveController {
     base: { view: null, error: null, busy: false, notice: null },
     tuned: { view: null, error: null, busy: false, notice: null },
   };
+  /** Tokens that were appended to an earlier prompt, dropped when the prompt was edited (restorable). */
+  dropped: { prompt: string; appended: AppendedToken[] } | null = null;
   /** Both tokenizers map the same ids to the same texts (then appended ids are shared as they are). */
   sameTokenizer: boolean | null = null;
 
@@ -94,6 +96,7 @@ export class LabController implements ReactiveController {
   // ——— pair ———
 
   async loadPair(base: string, tuned: string, backend: PageBackend): Promise<void> {
+    this.syncSharedPrompt();
     this.params = { ...this.params, base, tuned, backend };
     this.updateUrl();
     this.appended = [];
@@ -164,13 +167,33 @@ export class LabController implements ReactiveController {
 
   setView(view: LabParams['view']): void {
     if (view === this.params.view) return;
+    this.syncSharedPrompt();
     this.params = { ...this.params, view };
     this.updateUrl();
     this.changed();
   }
 
-  setPrompt(prompt: string): void {
+  /** Take the prompt another tab shared (`?prompt=`), so Next token shows the prompt typed last. */
+  private syncSharedPrompt(): void {
+    const shared = new URLSearchParams(location.search).get('prompt') ?? DEFAULT_PROMPT;
+    if (shared !== this.params.prompt) this.setPrompt(shared, false);
+  }
+
+  setPrompt(prompt: string, typedHere = true): void {
     if (prompt === this.params.prompt) return;
+    if (typedHere) {
+      // Typed here: it becomes the prompt every tab opens on (other tabs' own prompts are dropped).
+      const q = new URLSearchParams(location.search);
+      sharePromptIn(q, null, prompt === DEFAULT_PROMPT ? null : prompt);
+      const s = q.toString();
+      history.replaceState(history.state, '', `${location.pathname}${s ? `?${s}` : ''}${location.hash}`);
+    }
+    // Tokens appended to the old prompt continued *that* text: editing the prompt starts a new context.
+    // They are dropped (not silently kept after the new text), and one click puts them back.
+    if (this.appended.length) {
+      this.dropped = { prompt: this.params.prompt, appended: this.appended };
+      this.appended = [];
+    }
     this.params = { ...this.params, prompt };
     this.updateUrl();
     this.markBusy();
@@ -198,6 +221,7 @@ export class LabController implements ReactiveController {
 
   /** Append a token chosen in `side`'s table. */
   choose(side: Side, id: number, text: string): void {
+    this.dropped = null;
     this.appended = [...this.appended, { side, id, text }];
     this.recompute();
   }
@@ -206,6 +230,17 @@ export class LabController implements ReactiveController {
   step(side: Side): void {
     const top = this.views[side].view?.top[0];
     if (top) this.choose(side, top.id, top.text);
+  }
+
+  /** Back to the prompt and the appended tokens as they were before the prompt was edited. */
+  restoreDropped(): void {
+    const d = this.dropped;
+    if (!d) return;
+    this.dropped = null;
+    this.params = { ...this.params, prompt: d.prompt };
+    this.appended = d.appended;
+    this.updateUrl();
+    this.recompute();
   }
 
   undo(all: boolean): void {

@@ -200,6 +200,9 @@ export class ModelPanel extends LitElement {
         ></progress>
         <span class="bytes" data-progress-bytes=${loaded}>
           ${building ? 'building the session…' : total ? `${formatBytes(loaded)} / ${formatBytes(total)}` : 'starting…'}
+          ${!building && p && p.loaded === 0 && p.total === 0
+            ? html`<span class="muted" data-waiting-for=${p.file}> · waiting for ${p.file}…</span>`
+            : nothing}
         </span>
         <button @click=${() => this.dispatchEvent(new LoadCancelEvent(this.side))}>Cancel</button>
       </div>`;
@@ -226,6 +229,7 @@ export class ModelPanel extends LitElement {
       <div><dt>layers</dt><dd>${info.numLayers}</dd></div>
       <div><dt>weights</dt><dd>${formatMB(info.weightBytes)} (${info.dtype})</dd></div>
       <div><dt>chat template</dt><dd>${info.hasChatTemplate ? 'yes' : 'no'}</dd></div>
+      ${(info.notes ?? []).map((n) => html`<div data-load-note><dt>note</dt><dd>${n}</dd></div>`)}
     </dl>`;
   }
 

@@ -6,7 +6,7 @@ import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { PairLoadEvent } from './events';
 import { LAB_PAIR, isLabPair, type PageBackend } from './params';
-import { shared } from './styles';
+import { inlineStyle, shared } from './styles';
 
 @customElement('pair-chooser')
 export class PairChooser extends LitElement {
@@ -143,7 +143,7 @@ export class PairChooser extends LitElement {
           />
         </div>
       </div>
-      <div class="field" style="flex: 0 0 auto">
+      <div class="field" style=${inlineStyle('flex: 0 0 auto')}>
         <label for="backend">Backend</label>
         <select id="backend" .value=${this.chosenBackend} @change=${(e: Event) => (this.chosenBackend = (e.target as HTMLSelectElement).value as PageBackend)}>
           <option value="auto" ?selected=${this.chosenBackend === 'auto'}>auto</option>

@@ -84,10 +84,28 @@ export function writeParams(p: LabParams, current = ''): string {
   return s ? `?${s}` : '';
 }
 
-/** Set (or, with null, remove) a view's own URL parameters, keeping every other parameter. */
+/**
+ * One prompt across the tabs: the prompt last typed (or chosen) in any tab is the page's `?prompt=`,
+ * and every other tab opens on it. A view's own `<view>.prompt` parameter holds its prompt while it
+ * is the latest; typing in another tab removes it (so no tab reopens on a stale prompt of its own).
+ * A view at its preset prompt (parameter removed) removes the shared one too: the tabs open on their
+ * presets again.
+ */
+export function sharePromptIn(q: URLSearchParams, ownKey: string | null, prompt: string | null): void {
+  for (const k of [...q.keys()]) if (k.endsWith('.prompt') && k !== ownKey) q.delete(k);
+  if (prompt === null || prompt === '') q.delete('prompt');
+  else q.set('prompt', prompt);
+}
+
+/** Set (or, with null, remove) a view's own URL parameters, keeping every other parameter. A view's
+ *  prompt (`<view>.prompt`) is also shared with the other tabs (see sharePromptIn). */
 export function updateQuery(updates: Record<string, string | null>): void {
   const q = new URLSearchParams(location.search);
   for (const [k, v] of Object.entries(updates)) {
+    if (k.endsWith('.prompt')) {
+      if (v) sharePromptIn(q, k, v);
+      else if (q.get(k) !== null) sharePromptIn(q, k, null); // back at its preset after being the latest
+    }
     if (v === null || v === '') q.delete(k);
     else q.set(k, v);
   }
@@ -96,7 +114,9 @@ export function updateQuery(updates: Record<string, string | null>): void {
   if (url !== `${location.pathname}${location.search}${location.hash}`) history.replaceState(history.state, '', url);
 }
 
-/** A view's own URL parameter. */
+/** A view's own URL parameter. A view's prompt (`<view>.prompt`) falls back to the prompt shared by
+ *  the tabs (`?prompt=`), so a view opens on the prompt typed in another tab. */
 export function queryParam(key: string): string | null {
-  return new URLSearchParams(location.search).get(key);
+  const q = new URLSearchParams(location.search);
+  return q.get(key) ?? (key.endsWith('.prompt') ? q.get('prompt') : null);
 }

@@ -7,7 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Template } from '../engine/types';
 import { visibleToken } from '../lab/tokens';
-import { ContextUndoEvent, PromptInputEvent, TemplateChangeEvent, TopKChangeEvent } from './events';
+import { ContextRestoreEvent, ContextUndoEvent, PromptInputEvent, TemplateChangeEvent, TopKChangeEvent } from './events';
 import { MAX_K } from './params';
 import { shared } from './styles';
 
@@ -91,6 +91,8 @@ export class PromptEditor extends LitElement {
   @property() template: Template = 'none';
   @property({ type: Number }) k = 10;
   @property({ attribute: false }) appended: ChipToken[] = [];
+  /** How many appended tokens were dropped when the prompt was edited (0: none to restore). */
+  @property({ type: Number }) dropped = 0;
 
   override render() {
     return html`
@@ -141,6 +143,17 @@ export class PromptEditor extends LitElement {
               <button @click=${() => this.dispatchEvent(new ContextUndoEvent(false))} title="Remove the last appended token">Undo</button>
               <button @click=${() => this.dispatchEvent(new ContextUndoEvent(true))} title="Remove all appended tokens">Clear</button>
             </span>
+          </div>`
+        : nothing}
+      ${this.dropped && !this.appended.length
+        ? html`<div class="appended" role="status" data-dropped=${this.dropped}>
+            <span class="k"
+              >The prompt changed, so the ${this.dropped === 1 ? 'token' : `${this.dropped} tokens`} appended to the old prompt ${this.dropped === 1 ? 'was' : 'were'}
+              set aside.</span
+            >
+            <button data-restore @click=${() => this.dispatchEvent(new ContextRestoreEvent())} title="Back to the old prompt and its appended tokens">
+              Restore old prompt and tokens
+            </button>
           </div>`
         : nothing}
     `;

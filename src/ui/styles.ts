@@ -1,6 +1,7 @@
 /** Styles shared by the lab's components (each has its own shadow root). Colours come from the
  *  custom properties set in index.html, so they pierce the shadow roots. */
-import { css } from 'lit';
+import { css, noChange } from 'lit';
+import { Directive, directive, PartType, type AttributePart, type PartInfo } from 'lit/directive.js';
 
 export const shared = css`
   :host {
@@ -76,6 +77,9 @@ export const shared = css`
   .next-steps a {
     font-weight: 600;
   }
+  .error-text {
+    color: var(--error-text);
+  }
   .error-box strong {
     font-family: ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, Consolas, monospace;
   }
@@ -116,3 +120,44 @@ export const resultTable = css`
     text-align: right;
   }
 `;
+
+/** CSS text (`'width: 3rem; --cols: 2'`) as property → value. */
+function parseDeclarations(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const decl of text.split(';')) {
+    const i = decl.indexOf(':');
+    if (i < 0) continue;
+    const name = decl.slice(0, i).trim();
+    if (name) out.set(name, decl.slice(i + 1).trim());
+  }
+  return out;
+}
+
+class InlineStyleDirective extends Directive {
+  private previous = new Set<string>();
+  constructor(info: PartInfo) {
+    super(info);
+    if (info.type !== PartType.ATTRIBUTE || info.name !== 'style' || (info.strings?.length ?? 0) > 2) {
+      throw new Error('inlineStyle() must be the whole value of a style attribute: style=${inlineStyle(…)}');
+    }
+  }
+  render(_css: string): typeof noChange {
+    return noChange;
+  }
+  override update(part: AttributePart, [css]: [string]): typeof noChange {
+    const style = (part.element as HTMLElement).style;
+    const next = parseDeclarations(css);
+    for (const name of this.previous) if (!next.has(name)) style.removeProperty(name);
+    for (const [name, value] of next) style.setProperty(name, value);
+    this.previous = new Set(next.keys());
+    return noChange;
+  }
+}
+
+/**
+ * An inline style set through the CSSOM (`element.style.setProperty`), never as a `style="…"`
+ * attribute: a strict Content-Security-Policy (style-src without 'unsafe-inline') refuses style
+ * attributes, including the one Lit's styleMap writes on first render, but allows the CSSOM. Use
+ * `style=${inlineStyle('margin-top: 1rem')}` instead of `style="margin-top: 1rem"`.
+ */
+export const inlineStyle = directive(InlineStyleDirective);

@@ -11,7 +11,7 @@ import { visibleToken } from '../lab/tokens';
 import { TokenChooseEvent } from './events';
 import { formatNumber, formatPercent } from './format';
 import type { Side } from './params';
-import { shared } from './styles';
+import { inlineStyle, shared } from './styles';
 
 @customElement('token-table')
 export class TokenTable extends LitElement {
@@ -174,7 +174,7 @@ export class TokenTable extends LitElement {
                   <td class="rank">${i + 1}</td>
                   <td class="token"><code title=${shown}>${shown}</code></td>
                   <td class="bar" aria-hidden="true">
-                    <div class="bar-track"><div class="bar-fill" style=${`width:${(e.prob * 100).toFixed(2)}%`}></div></div>
+                    <div class="bar-track"><div class="bar-fill" style=${inlineStyle(`width:${(e.prob * 100).toFixed(2)}%`)}></div></div>
                   </td>
                   <td class="num prob">${formatPercent(e.prob)}</td>
                   <td class="num logprob">${formatNumber(e.logprob)}</td>

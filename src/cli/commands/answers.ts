@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { answersAt, findFrame, freeAnswers, parseChoices, scoreAnswers, type FreeAnswers } from '../../lab/answers';
 import { visibleToken } from '../../lab/tokens';
-import { choice, intOption, parse, required, table, UsageError } from '../args';
+import { checkContext, choice, intOption, LIMITS, parse, positiveOption, required, table, textOption, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
 
 export const usage = `lab answers --model <m> --prompt "<p>" [--template none|chat] (--choices 1..100 | --choices-file F)
@@ -36,15 +36,15 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     json: { type: 'boolean' },
   });
   const model = required(v, 'model');
-  const prompt = required(v, 'prompt');
+  const prompt = textOption(v, 'prompt');
   const template = choice(v, 'template', ['none', 'chat'] as const, 'none');
   let spec: string;
-  if (typeof v['choices'] === 'string' && typeof v['choices-file'] === 'string') throw new UsageError('give --choices or --choices-file, not both');
+  if (typeof v['choices'] === 'string' && typeof v['choices-file'] === 'string') throw new UsageError('give --choices or --choices-file, not both', '--choices');
   if (typeof v['choices-file'] === 'string') {
     try {
       spec = await readFile(v['choices-file'], 'utf8');
     } catch (err) {
-      throw new UsageError(`cannot read --choices-file: ${(err as Error).message}`);
+      throw new UsageError(`cannot read --choices-file: ${(err as Error).message}`, '--choices-file');
     }
     if (!spec.includes('\n')) spec += '\n';
   } else spec = required(v, 'choices');
@@ -52,28 +52,28 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   try {
     choices = parseChoices(spec);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(`--choices: ${(err as Error).message}`, '--choices');
   }
-  const temperature = v['temperature'] === undefined ? 1 : Number(v['temperature']);
-  if (!(temperature > 0)) throw new UsageError(`--temperature must be > 0, got ${String(v['temperature'])}`);
+  const temperature = positiveOption(v, 'temperature', 1, 1000);
 
-  const free = v['free'] === undefined ? 0 : intOption(v, 'free', 0, 1);
+  const free = v['free'] === undefined ? 0 : intOption(v, 'free', 0, 1, LIMITS.samples);
   let regex: RegExp | undefined;
   if (typeof v['match'] === 'string') {
     try {
       regex = new RegExp(v['match'], 'u');
     } catch (err) {
-      throw new UsageError(`--match: ${(err as Error).message}`);
+      throw new UsageError(`--match: ${(err as Error).message}`, '--match');
     }
   }
-  const maxTokens = intOption(v, 'max-tokens', 24);
-  const seed = intOption(v, 'seed', 0, 0);
+  const maxTokens = intOption(v, 'max-tokens', 24, 1, LIMITS.maxTokens);
+  const seed = intOption(v, 'seed', 0, 0, LIMITS.seed);
   const prefix = (v['prefix'] as string | undefined) ?? '';
   const suffix = (v['suffix'] as string | undefined) ?? '';
 
   const engine = await openModel(model, backendOption(v), ctx);
   try {
     const context = await engine.encode(prompt, template);
+    checkContext('--prompt', context.length, 0, (await engine.info()).contextLength);
     let frame: number[] = [];
     let frameFound: 'typed' | 'greedy' | 'none' = 'none';
     let greedy: string | null = null;

@@ -1,7 +1,7 @@
 /** `lab compare`: base vs tuned, token by token, teacher-forced. */
-import { compare, compareJson } from '../../lab/compare';
+import { compare, compareJson, contextIds } from '../../lab/compare';
 import { visibleToken } from '../../lab/tokens';
-import { choice, intOption, parse, required, table } from '../args';
+import { checkContext, choice, intOption, LIMITS, parse, required, table, textOption } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
 
 export const usage = `lab compare --base <m> --tuned <m> --prompt "<p>" [--response "<r>"]
@@ -32,17 +32,22 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   });
   const basePath = required(v, 'base');
   const tunedPath = required(v, 'tuned');
-  const prompt = required(v, 'prompt');
+  const prompt = textOption(v, 'prompt');
   const baseTemplate = choice(v, 'base-template', ['none', 'urial', 'chat'] as const, 'none');
   const tunedTemplate = choice(v, 'tuned-template', ['chat', 'none'] as const, 'chat');
-  const maxTokens = intOption(v, 'max-tokens', 64);
-  const samples = intOption(v, 'samples', 16, 0);
-  const seed = intOption(v, 'seed', 0, 0);
+  const maxTokens = intOption(v, 'max-tokens', 64, 1, LIMITS.maxTokens);
+  const samples = intOption(v, 'samples', 16, 0, LIMITS.samples);
+  const seed = intOption(v, 'seed', 0, 0, LIMITS.seed);
   const backend = backendOption(v);
   const base = await openModel(basePath, backend, ctx);
   try {
     const tuned = await openModel(tunedPath, backend, ctx);
     try {
+      // Both contexts must hold the prompt and the response (the given one, or maxTokens generated).
+      const adds = typeof v['response'] === 'string' ? (await tuned.encodeContinuation(v['response'])).length : maxTokens;
+      const flag = typeof v['response'] === 'string' ? '--response' : '--max-tokens';
+      checkContext(flag, (await contextIds(base, prompt, baseTemplate)).length, adds, (await base.info()).contextLength);
+      checkContext(flag, (await tuned.encode(prompt, tunedTemplate)).length, adds, (await tuned.info()).contextLength);
       const r = await compare({
         base,
         tuned,

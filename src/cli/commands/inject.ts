@@ -1,7 +1,7 @@
 /** `lab inject`: injection-recovery traces. */
 import { continuationDiff, INJECT_DEFAULTS, injectTrace, stopIdsFor } from '../../lab/inject';
 import { visibleToken } from '../../lab/tokens';
-import { choice, intOption, parse, required, table, UsageError } from '../args';
+import { checkContext, choice, intOption, LIMITS, parse, required, table, textOption, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
 
 export const usage = `lab inject --model <m> --prompt "<p>" [--template none|chat] --after-tokens K --injection "<text>"
@@ -19,7 +19,7 @@ export const usage = `lab inject --model <m> --prompt "<p>" [--template none|cha
 function positive(v: Record<string, unknown>, name: string, fallback: number, allowZero: boolean): number {
   if (v[name] === undefined) return fallback;
   const x = Number(v[name]);
-  if (!Number.isFinite(x) || x < 0 || (!allowZero && x === 0)) throw new UsageError(`--${name} must be a number ${allowZero ? '≥' : '>'} 0, got ${String(v[name])}`);
+  if (!Number.isFinite(x) || x < 0 || (!allowZero && x === 0) || x > 1000) throw new UsageError(`--${name} must be a number ${allowZero ? '≥' : '>'} 0 and ≤ 1000, got ${String(v[name])}`, `--${name}`);
   return x;
 }
 
@@ -42,22 +42,28 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     json: { type: 'boolean' },
   });
   const model = required(v, 'model');
-  const prompt = required(v, 'prompt');
+  const prompt = textOption(v, 'prompt');
   const template = choice(v, 'template', ['none', 'chat'] as const, 'none');
-  const afterTokens = intOption(v, 'after-tokens', 0, 0);
-  if (v['after-tokens'] === undefined) throw new UsageError('--after-tokens is required');
-  if (typeof v['injection'] !== 'string') throw new UsageError('--injection is required');
-  const steps = intOption(v, 'steps', 16);
-  const window = intOption(v, 'window', INJECT_DEFAULTS.window, 0);
-  const runLength = intOption(v, 'run', INJECT_DEFAULTS.run, 1);
+  const afterTokens = intOption(v, 'after-tokens', 0, 0, LIMITS.maxTokens);
+  if (v['after-tokens'] === undefined) throw new UsageError('--after-tokens is required', '--after-tokens');
+  // An empty injection is allowed: it is the no-injection control (both runs the same).
+  if (typeof v['injection'] !== 'string') throw new UsageError('--injection is required', '--injection');
+  const injection = v['injection'];
+  const steps = intOption(v, 'steps', 16, 1, LIMITS.steps);
+  const window = intOption(v, 'window', INJECT_DEFAULTS.window, 0, LIMITS.steps);
+  const runLength = intOption(v, 'run', INJECT_DEFAULTS.run, 1, LIMITS.steps);
   const threshold = positive(v, 'threshold', INJECT_DEFAULTS.threshold, false);
   const relThreshold = positive(v, 'rel-threshold', INJECT_DEFAULTS.relThreshold, true);
-  const seed = v['seed'] === undefined ? undefined : intOption(v, 'seed', 0, 0);
+  const seed = v['seed'] === undefined ? undefined : intOption(v, 'seed', 0, 0, LIMITS.seed);
   const engine = await openModel(model, backendOption(v), ctx);
   try {
     const context = await engine.encode(prompt, template);
+    // Both runs hold the prompt, K clean tokens, the injection (in the injected run) and the traced steps
+    // (the clean run also looks ahead by the window).
+    const injected = injection === '' ? 0 : (await engine.encodeContinuation(injection)).length;
+    checkContext('--steps', context.length, afterTokens + Math.max(injected, window) + steps, (await engine.info()).contextLength, 'tokens (--after-tokens + the injection or --window + --steps)');
     const stopIds = await stopIdsFor(engine, template);
-    const r = await injectTrace(engine, context, { afterTokens, injection: v['injection'], steps, window, run: runLength, threshold, relThreshold, stopIds, ...(seed !== undefined ? { seed } : {}) });
+    const r = await injectTrace(engine, context, { afterTokens, injection, steps, window, run: runLength, threshold, relThreshold, stopIds, ...(seed !== undefined ? { seed } : {}) });
     if (v['json']) {
       ctx.out(JSON.stringify(r));
       return;

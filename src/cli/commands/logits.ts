@@ -2,7 +2,7 @@
 import type { Engine } from '../../engine/types';
 import { nextTokenView } from '../../lab/next-token';
 import { visibleToken } from '../../lab/tokens';
-import { choice, intOption, parse, required, table } from '../args';
+import { checkContext, choice, intOption, parse, required, table, textOption, UsageError } from '../args';
 import { openModel, backendOption, type CommandContext } from '../context';
 
 export const usage = `lab logits --model <folder|url|hub-id> --text "<text>" [--top K] [--template none|chat]
@@ -20,14 +20,15 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     json: { type: 'boolean' },
   });
   const model = required(v, 'model');
-  if (typeof v['text'] !== 'string') required(v, 'text');
-  const text = v['text'] as string;
+  const text = textOption(v, 'text');
   const top = intOption(v, 'top', 10);
   const template = choice(v, 'template', ['none', 'chat'] as const, 'none');
   const engine: Engine = await openModel(model, backendOption(v), ctx);
   try {
     const info = await engine.info();
+    if (top > info.vocabSize) throw new UsageError(`--top must be an integer from 1 to ${info.vocabSize} (the vocabulary), got ${top}`, '--top', `at most ${info.vocabSize}`);
     const ids = await engine.encode(text, template);
+    checkContext('--text', ids.length, 0, info.contextLength);
     const view = await nextTokenView(engine, ids, top);
     if (v['json']) {
       ctx.out(

@@ -1,13 +1,14 @@
 /** `lab sweep`: temperature sweeps, exact curves and batched samples. */
 import { histogram, parseTemperatures, sweep } from '../../lab/sweep';
-import { choice, intOption, parse, required, table, UsageError } from '../args';
+import { checkContext, choice, intOption, LIMITS, parse, required, table, textOption, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
 
 export const usage = `lab sweep --model <m> --prompt "<p>" [--template none|chat] --temperatures 0.5,1,1.5
            [--samples N] [--max-tokens K] [--seed S] [--group-regex R] [--backend node|wasm|webgpu] [--json]
   Exact entropy of the tempered next-token distribution at each T (no sampling), and N samples per T
   generated as one batch (prompt prefilled once), with distinct-1/2, unique fraction, mean entropy and
-  mean log-probability at T = 1. Temperatures: a list (0.5,1,1.5) or a range (0.1..2 step 0.1).`;
+  mean log-probability at T = 1. Temperatures: a list (0.5,1,1.5) or a range (0.1..2 step 0.1), at most
+  ${LIMITS.temperatures}; --samples 1..${LIMITS.samples}; --max-tokens at most what the model's context leaves.`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const v = parse(argv, {
@@ -23,28 +24,29 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     json: { type: 'boolean' },
   });
   const model = required(v, 'model');
-  const prompt = required(v, 'prompt');
+  const prompt = textOption(v, 'prompt');
   const template = choice(v, 'template', ['none', 'chat'] as const, 'none');
   let temperatures: number[];
   try {
-    temperatures = parseTemperatures(required(v, 'temperatures'));
+    temperatures = parseTemperatures(required(v, 'temperatures'), LIMITS.temperatures);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(`--temperatures: ${(err as Error).message}`, '--temperatures', `at most ${LIMITS.temperatures} temperatures`);
   }
-  const samples = intOption(v, 'samples', 16);
-  const maxTokens = intOption(v, 'max-tokens', 24);
-  const seed = intOption(v, 'seed', 0, 0);
+  const samples = intOption(v, 'samples', 16, 1, LIMITS.samples);
+  const maxTokens = intOption(v, 'max-tokens', 24, 1, LIMITS.maxTokens);
+  const seed = intOption(v, 'seed', 0, 0, LIMITS.seed);
   let regex: RegExp | undefined;
   if (typeof v['group-regex'] === 'string') {
     try {
       regex = new RegExp(v['group-regex'], 'u');
     } catch (err) {
-      throw new UsageError(`--group-regex: ${(err as Error).message}`);
+      throw new UsageError(`--group-regex: ${(err as Error).message}`, '--group-regex');
     }
   }
   const engine = await openModel(model, backendOption(v), ctx);
   try {
     const context = await engine.encode(prompt, template);
+    checkContext('--max-tokens', context.length, maxTokens, (await engine.info()).contextLength);
     const r = await sweep(engine, context, temperatures, { samples, maxTokens, seed });
     if (v['json']) {
       ctx.out(

@@ -30,7 +30,7 @@ import { formatNumber, formatPercent } from '../format';
 import { MODEL_COLORS } from '../lab-chart';
 import { queryParam, updateQuery } from '../params';
 import { escapeAffix, unescapeAffix } from './answers-affix';
-import { resultTable } from '../styles';
+import { inlineStyle, resultTable } from '../styles';
 import { PairView } from './pair-view';
 import '../lab-chart';
 import { errorHelp } from '../error-help';
@@ -424,6 +424,7 @@ export class AnswersView extends PairView {
         this.setViewState('idle');
       } else {
         this.error = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
+        this.scored = null; // A failed run shows no chart of the previous run under the new settings.
         this.setViewState('error');
       }
     } finally {
@@ -488,7 +489,7 @@ export class AnswersView extends PairView {
             <input
               id=${`frame-${side}`}
               class="affix"
-              style="flex:1"
+              style=${inlineStyle('flex:1')}
               placeholder=${this.frameMode(side) === 'own' ? 'found when you score' : 'none: candidates right after the context'}
               .value=${escapeAffix(this.frame(side))}
               @input=${(e: Event) => {
@@ -561,7 +562,7 @@ export class AnswersView extends PairView {
             >The base reads the prompt ${this.templateBase === 'none' ? 'as plain text (none)' : 'in its chat template (chat)'}; the tuned model reads it
             ${this.templateTuned === 'chat' ? 'in its chat template (chat)' : 'as plain text (none)'}. Defaults: none for base, chat for tuned.</span
           >
-          <label for="choices" style="margin-top:0.4rem">Candidates: a range (1..100, A..D) or one per line</label>
+          <label for="choices" style=${inlineStyle('margin-top:0.4rem')}>Candidates: a range (1..100, A..D) or one per line</label>
           <textarea id="choices" rows="4" .value=${this.spec} @input=${(e: Event) => this.set('spec', (e.target as HTMLTextAreaElement).value)}></textarea>
           <div class="row">
             ${CANDIDATE_SETS.map((c) => html`<button class="small" @click=${() => this.set('spec', c.spec)}>${c.label}</button>`)}
@@ -592,7 +593,7 @@ export class AnswersView extends PairView {
         <span class="status" role="status" aria-live="polite">${busy ? 'Scoring every candidate under both models…' : this.notice || (this.pairReady ? '' : 'Waiting for both models to load…')}</span>
       </div>
       ${this.error
-        ? html`<div class="error-box" role="alert" data-error=${this.error.name} style="margin-top:0.6rem">
+        ? html`<div class="error-box" role="alert" data-error=${this.error.name} style=${inlineStyle('margin-top:0.6rem')}>
             ${this.error.name === 'Input' ? this.error.message : html`<strong>${this.error.name}</strong>: ${this.error.message}`}
             ${errorHelp(this.error)}
           </div>`
@@ -766,8 +767,8 @@ export class AnswersView extends PairView {
   private renderTable(s: Scored, r: Record<Side, AnswersResult>) {
     const shares = { base: r.base.choices.map((c) => c.share), tuned: r.tuned.choices.map((c) => c.share) };
     const order = s.choices.map((_, i) => i).sort((a, b) => r[this.sortBy].choices[b]!.logp - r[this.sortBy].choices[a]!.logp || a - b);
-    return html`<div class="row" style="margin-bottom:0.3rem">
-        <h3 style="margin:0">Candidates, most likely first under</h3>
+    return html`<div class="row" style=${inlineStyle('margin-bottom:0.3rem')}>
+        <h3 style=${inlineStyle('margin:0')}>Candidates, most likely first under</h3>
         <select id="sort" aria-label="Sort by model" @change=${(e: Event) => (this.sortBy = (e.target as HTMLSelectElement).value as Side)}>
           ${SIDES.map((side) => html`<option value=${side} ?selected=${this.sortBy === side}>${side}</option>`)}
         </select>

@@ -31,7 +31,7 @@ import { visibleToken } from '../../lab/tokens';
 import { formatNumber, formatPercent } from '../format';
 import { MODEL_COLORS } from '../lab-chart';
 import { queryParam, updateQuery } from '../params';
-import { resultTable } from '../styles';
+import { inlineStyle, resultTable } from '../styles';
 import { PairView } from './pair-view';
 import '../lab-chart';
 import { errorHelp } from '../error-help';
@@ -500,6 +500,8 @@ export class CompareView extends PairView {
         this.setViewState('idle');
       } else {
         this.error = errorText(err);
+        this.result = null; // A failed run shows no chart of the previous run under the new settings.
+        this.revokeUrls();
         this.setViewState('error');
       }
     } finally {
@@ -635,7 +637,7 @@ export class CompareView extends PairView {
         >
       </div>
       ${this.error
-        ? html`<div class="error-box" role="alert" data-error=${this.error.name} style="margin-top:0.6rem">
+        ? html`<div class="error-box" role="alert" data-error=${this.error.name} style=${inlineStyle('margin-top:0.6rem')}>
             ${this.error.name === 'Input' ? this.error.message : html`<strong>${this.error.name}</strong>: ${this.error.message}`}
             ${errorHelp(this.error)}
           </div>`
@@ -663,8 +665,8 @@ export class CompareView extends PairView {
     const n = r.positions.length;
     return html`<div class="card" id="strip-card">
       <div class="row">
-        <h3 style="margin:0">Response, token by token <span class="status">— ${this.result?.origin}</span></h3>
-        <span role="radiogroup" aria-label="Colour tokens by" class="row" style="margin-left:auto">
+        <h3 style=${inlineStyle('margin:0')}>Response, token by token <span class="status">— ${this.result?.origin}</span></h3>
+        <span role="radiogroup" aria-label="Colour tokens by" class="row" style=${inlineStyle('margin-left:auto')}>
           <label><input type="radio" name="color" value="class" .checked=${this.colorBy === 'class'} @change=${() => this.set('colorBy', 'class')} />URIAL class</label>
           <label><input type="radio" name="color" value="kl" .checked=${this.colorBy === 'kl'} @change=${() => this.set('colorBy', 'kl')} />KL(tuned‖base)</label>
         </span>
@@ -674,8 +676,8 @@ export class CompareView extends PairView {
           ? html`<span class="tok unshifted">unshifted</span> base rank 1 <span class="tok marginal">marginal</span> rank 2–3
               <span class="tok shifted">shifted</span> rank &gt; 3 (under the base)
               <span class="tok uncounted">end</span> the tuned end-of-turn token, not classed`
-          : html`<span class="tok" style=${`background:${klBackground(0, 1)}`}>0</span> …
-              <span class="tok" style=${`background:${klBackground(1, 1)}`}>${formatNumber(maxKl)}</span> nats (the largest KL in this response)`}
+          : html`<span class="tok" style=${inlineStyle(`background:${klBackground(0, 1)}`)}>0</span> …
+              <span class="tok" style=${inlineStyle(`background:${klBackground(1, 1)}`)}>${formatNumber(maxKl)}</span> nats (the largest KL in this response)`}
         <span>· hover or focus a token (← → to move) for both models' top 5</span>
       </div>
       <div class="strip" role="list" aria-label="Response tokens">
@@ -684,7 +686,7 @@ export class CompareView extends PairView {
             role="listitem"
             tabindex=${i === this.selected ? 0 : -1}
             class="tok ${this.colorBy === 'class' ? (p.counted ? p.class : 'uncounted') : ''} ${i === this.selected ? 'selected' : ''}"
-            style=${this.colorBy === 'kl' ? `background:${klBackground(p.kl_tuned_base, maxKl)}` : ''}
+            style=${inlineStyle(this.colorBy === 'kl' ? `background:${klBackground(p.kl_tuned_base, maxKl)}` : '')}
             data-pos=${i}
             data-class=${p.class}
             data-counted=${p.counted ? '1' : '0'}
@@ -709,7 +711,7 @@ export class CompareView extends PairView {
         <tbody>
           ${alts.map(
             (a, i) => html`<tr class=${a.id === actual ? 'hit' : ''} data-token-id=${a.id} data-prob=${String(a.prob)}>
-              <td class="num" style="width:1.5rem">${i + 1}</td>
+              <td class="num" style=${inlineStyle('width:1.5rem')}>${i + 1}</td>
               <td><code>${visibleToken(a.text)}</code></td>
               <td class="num">${formatPercent(a.prob)}</td>
             </tr>`,
@@ -845,7 +847,7 @@ export class CompareView extends PairView {
         </div>
       </dl>
       ${r.cross ? this.renderCross(r) : nothing}
-      <div class="exports" style="margin-top:0.6rem">
+      <div class="exports" style=${inlineStyle('margin-top:0.6rem')}>
         ${this.urls
           ? html`<a id="export-json" href=${this.urls.json} download="compare.json">Export JSON</a>
               <a id="export-csv" href=${this.urls.csv} download="compare-positions.csv">Export CSV (positions)</a>`
@@ -865,7 +867,7 @@ export class CompareView extends PairView {
         <td class="num">${formatNumber(g.logp_base, 2)}</td>
         <td class="num">${formatNumber(g.logp_tuned, 2)}</td>
       </tr>`;
-    return html`<h3 style="margin-top:0.8rem">Cross-scoring</h3>
+    return html`<h3 style=${inlineStyle('margin-top:0.8rem')}>Cross-scoring</h3>
       <table class="cross">
         <thead>
           <tr>
@@ -922,7 +924,7 @@ export class CompareView extends PairView {
               <th class="num" title="entropy of the base's distribution, nats">H base</th>
               <th class="num" title="entropy of the tuned model's distribution, nats">H tuned</th>
               <th>class</th>
-              <th class="num" title="KL(tuned ‖ base^γ): what is left of the shift after sharpening the base">KL to base<span style="text-transform:none">^γ</span></th>
+              <th class="num" title="KL(tuned ‖ base^γ): what is left of the shift after sharpening the base">KL to base<span style=${inlineStyle('text-transform:none')}>^γ</span></th>
               <th>base top-1</th>
             </tr>
           </thead>

@@ -29,11 +29,12 @@ import {
   type StepDistribution,
   type StepRow,
 } from '../../lab/loom';
-import { visibleToken } from '../../lab/tokens';
-import { formatNumber, formatPercent } from '../format';
+import { displayTexts, visibleToken } from '../../lab/tokens';
+import { formatNumber, formatPercent, formatScientific } from '../format';
 import { queryParam, updateQuery, type Side } from '../params';
 import { PairView } from './pair-view';
 import { errorHelp } from '../error-help';
+import { inlineStyle } from '../styles';
 
 type Models = 'both' | 'base' | 'tuned';
 type ColorBy = 'prob' | 'rank';
@@ -146,6 +147,11 @@ export class ExploreView extends PairView {
         padding: 0.05rem 0;
         cursor: pointer;
         border-bottom: 2px solid transparent;
+      }
+      .tok.partial {
+        /* the first bytes of a character shown on a later token: still there to hover and click */
+        display: inline-block;
+        min-width: 0.3em;
       }
       .tok.cursor {
         border-bottom-color: var(--accent);
@@ -782,7 +788,7 @@ export class ExploreView extends PairView {
               }}
             ></textarea>
           </label>
-          <div class="buttons" style="margin-top:1.1rem">
+          <div class="buttons" style=${inlineStyle('margin-top:1.1rem')}>
             <button class="primary" @click=${() => void this.restart()} ?disabled=${this.busy}>Start</button>
           </div>
         </div>
@@ -872,6 +878,7 @@ export class ExploreView extends PairView {
     void this.version;
     const cursor = loom.cursor;
     const path = loom.path();
+    const shown = displayTexts([...loom.prompt.map((id) => this.text(id)), ...path.map((n) => this.text(n.token!))]);
     const d = this.driveIndex;
     return html`
       <div
@@ -888,7 +895,7 @@ export class ExploreView extends PairView {
             <button @click=${() => this.back()} ?disabled=${this.busy || cursor.parent === null} title="← or Backspace">Back</button>
             <button @click=${() => this.switchBranch(-1)} ?disabled=${this.busy || loom.siblings().length < 2} title="↑">Previous branch</button>
             <button @click=${() => this.switchBranch(1)} ?disabled=${this.busy || loom.siblings().length < 2} title="↓">Next branch</button>
-            <span style="width:1rem"></span>
+            <span style=${inlineStyle('width:1rem')}></span>
             <label
               >Autoplay
               <input
@@ -896,7 +903,7 @@ export class ExploreView extends PairView {
                 name="autoN"
                 min="1"
                 max="1000"
-                style="width:4.5rem"
+                style=${inlineStyle('width:4.5rem')}
                 .value=${Number.isNaN(this.autoN) ? '' : String(this.autoN)}
                 @change=${(e: Event) => this.setSetting('autoN', (e.target as HTMLInputElement).value)}
               />
@@ -905,7 +912,7 @@ export class ExploreView extends PairView {
             ${this.playing
               ? html`<button class="primary" data-stop @click=${() => this.stop()}>Stop</button>`
               : html`<button data-play @click=${() => void this.autoplay()} ?disabled=${this.busy} title="a">Play</button>`}
-            <span style="width:1rem"></span>
+            <span style=${inlineStyle('width:1rem')}></span>
             <label
               >Colour by
               <select
@@ -932,29 +939,29 @@ export class ExploreView extends PairView {
         <div class="card">
           ${this.renderLegend()}
           <div class="text" data-text aria-live="off"
-            ><span class="prompt">${loom.prompt.map((id) => this.text(id)).join('')}</span>${repeat(
+            ><span class="prompt">${shown.slice(0, loom.prompt.length).join('')}</span>${repeat(
               path,
               (n) => n.id,
-              (n) => this.renderTok(n, cursor),
+              (n, i) => this.renderTok(n, cursor, shown[loom.prompt.length + i]!),
             )}<span class="caret" aria-hidden="true"></span
           ></div>
           <div class="stats">
             ${this.sides.map((side, m) => {
               const lp = loom.pathLogprob(m);
               return html`<span data-path-logprob=${String(lp)} data-model=${side}
-                >${NAMES[side]}: log p(path) <b>${formatNumber(lp)}</b>, p(path) <b>${Math.exp(lp).toExponential(3)}</b></span
+                >${NAMES[side]}: log p(path) <b>${formatNumber(lp)}</b>, p(path) <b>${Math.exp(lp) >= 1e-3 ? formatNumber(Math.exp(lp), 4) : formatScientific(Math.exp(lp), 3)}</b></span
               >`;
             })}
             <span>${path.length} tokens chosen, ${loom.nodes.length - 1} in the loom</span>
           </div>
         </div>
-        <div class="columns" style=${`--cols:${this.sides.length}`}>${this.steps.map((s, m) => this.renderDist(s, m === d))}</div>
+        <div class="columns" style=${inlineStyle(`--cols:${this.sides.length}`)}>${this.steps.map((s, m) => this.renderDist(s, m === d))}</div>
         <div class="card">
           <h3>Find any token</h3>
           <input
             type="search"
             name="query"
-            style="width:min(28rem,100%)"
+            style=${inlineStyle('width:min(28rem,100%)')}
             placeholder="search the whole vocabulary (any token's probability and rank)"
             .value=${this.query}
             @input=${async (e: Event) => {
@@ -972,7 +979,7 @@ export class ExploreView extends PairView {
             <input
               type="text"
               name="insert"
-              style="flex:1;min-width:12rem"
+              style=${inlineStyle('flex:1;min-width:12rem')}
               placeholder="your own text, appended at the end of this branch"
               .value=${this.insertText}
               @input=${(e: Event) => (this.insertText = (e.target as HTMLInputElement).value)}
@@ -1002,17 +1009,18 @@ export class ExploreView extends PairView {
     }
     return html`<div class="legend">
       Coloured by the ${side} model's probability of each token:
-      <span class="tok" style=${`background:${probColor(0)}`}>p ≈ 1</span>
-      <span class="tok" style=${`background:${probColor(-2)}`}>0.14</span>
-      <span class="tok" style=${`background:${probColor(-4)}`}>0.02</span>
-      <span class="tok" style=${`background:${probColor(-8)}`}>≤ 0.0003</span>
+      <span class="tok" style=${inlineStyle(`background:${probColor(0)}`)}>p ≈ 1</span>
+      <span class="tok" style=${inlineStyle(`background:${probColor(-2)}`)}>0.14</span>
+      <span class="tok" style=${inlineStyle(`background:${probColor(-4)}`)}>0.02</span>
+      <span class="tok" style=${inlineStyle(`background:${probColor(-8)}`)}>≤ 0.0003</span>
     </div>`;
   }
 
-  private renderTok(n: LoomNode, cursor: LoomNode): TemplateResult {
+  /** `shown`: the token's text in the running text (split UTF-8 characters buffered, see displayTexts). */
+  private renderTok(n: LoomNode, cursor: LoomNode, shown: string): TemplateResult {
     const d = this.driveIndex;
     const edge = n.edges[d];
-    const cls = ['tok', n.id === cursor.id ? 'cursor' : ''];
+    const cls = ['tok', n.id === cursor.id ? 'cursor' : '', shown === '' ? 'partial' : ''];
     let style = '';
     if (edge) {
       if (this.colorBy === 'rank') cls.push(`b-${rankBucket(edge.rank)}`);
@@ -1022,7 +1030,7 @@ export class ExploreView extends PairView {
     const label = this.sides.map((s, m) => `${NAMES[s]} p ${n.edges[m] ? formatPercent(n.edges[m]!.prob) : '?'}`).join(', ');
     return html`<span
       class=${cls.join(' ')}
-      style=${style}
+      style=${inlineStyle(style)}
       tabindex="0"
       role="button"
       data-node=${n.id}
@@ -1041,7 +1049,7 @@ export class ExploreView extends PairView {
           this.goto(n.id);
         }
       }}
-      >${this.text(n.token!)}${this.hover === n.id ? this.renderPop(n) : nothing}</span
+      >${shown}${this.hover === n.id ? this.renderPop(n) : nothing}</span
     >`;
   }
 
@@ -1120,7 +1128,7 @@ export class ExploreView extends PairView {
         </tbody>
       </table>
       <p class="note">Processed = ${settingsLabel(settings)}. ${taken.size ? 'Outlined tokens already have a branch.' : ''}</p>
-      <div class="buttons" style="margin-top:0.3rem">
+      <div class="buttons" style=${inlineStyle('margin-top:0.3rem')}>
         <label
           >Show
           <select
@@ -1161,10 +1169,10 @@ export class ExploreView extends PairView {
       <td class="key">${isDrive && r.rank <= 9 ? html`<kbd>${r.rank}</kbd>` : nothing}</td>
       <td class="rank">${r.rank}</td>
       <td class="token"><code class="t" title=${shown}>${shown}</code></td>
-      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill" style=${`width:${(r.prob * 100).toFixed(2)}%`}></div></div></td>
+      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill" style=${inlineStyle(`width:${(r.prob * 100).toFixed(2)}%`)}></div></div></td>
       <td class="num">${formatPercent(r.prob)}</td>
       <td class="num lp">${formatNumber(r.logprob)}</td>
-      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill processed" style=${`width:${(r.processedProb * 100).toFixed(2)}%`}></div></div></td>
+      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill processed" style=${inlineStyle(`width:${(r.processedProb * 100).toFixed(2)}%`)}></div></div></td>
       <td class="num">${r.processedProb > 0 ? formatPercent(r.processedProb) : html`<span class="cut">cut</span>`}</td>
     </tr>`;
   }
@@ -1233,7 +1241,7 @@ export class ExploreView extends PairView {
         const first = line.nodes[0]!;
         const last = line.nodes[line.nodes.length - 1]!;
         const lineOnPath = onPath.has(first.id);
-        return html`<li class=${lineOnPath ? 'on-path' : ''} style=${`margin-left:${line.indent * 1.2}rem`}>
+        return html`<li class=${lineOnPath ? 'on-path' : ''} style=${inlineStyle(`margin-left:${line.indent * 1.2}rem`)}>
           <span class="edge">${this.sides.map((_, m) => (first.edges[m] ? formatPercent(first.edges[m]!.prob) : '?')).join(' / ')}</span>${line.nodes.map(
             (n) => html`<button
               class=${[onPath.has(n.id) ? 'on-path' : '', n.id === cursor ? 'cursor' : ''].join(' ')}

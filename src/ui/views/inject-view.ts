@@ -16,13 +16,14 @@ import type { Engine, Template } from '../../engine/types';
 import { continuationDiff, INJECT_DEFAULTS, INJECT_PRESETS, injectTrace, recoveryHeatmap, sampledTraces, stopIdsFor, traceBand, type InjectOptions, type InjectResult, type Outcome } from '../../lab/inject';
 import { visibleToken } from '../../lab/tokens';
 import { downloadCsv, downloadJson } from '../download';
-import { formatNumber } from '../format';
+import { formatNumber, formatScientific } from '../format';
 import '../lab-chart';
 import { queryParam, updateQuery, type Side } from '../params';
 import { injectCsv, injectJson, traceCharts, type DiffColumn, type HeatmapState, type InjectSettings, type InjectState, type SideInject } from './inject-export';
 import { PairView } from './pair-view';
 import { experimentStyles, parseWhole, renderProgress, settleAll, type Progress } from './sweep-common';
 import { errorHelp } from '../error-help';
+import { inlineStyle } from '../styles';
 
 const SIDES: Side[] = ['base', 'tuned'];
 const HEADING: Record<Side, string> = { base: 'Base', tuned: 'Tuned' };
@@ -334,6 +335,7 @@ export class InjectView extends PairView {
         this.setViewState(this.result ? 'done' : 'idle');
       } else {
         this.error = this.fail(err);
+        this.result = this.charts = null; // A failed run shows no chart of the previous run under the new settings.
         this.setViewState('error');
       }
     } finally {
@@ -567,7 +569,7 @@ export class InjectView extends PairView {
 
   private cell(key: string, v: number | null | undefined, digits = 4) {
     if (v === null || v === undefined) return html`<td data-key=${key} data-value="">—</td>`;
-    return html`<td data-key=${key} data-value=${String(v)}>${Math.abs(v) < 1e-3 && v !== 0 ? v.toExponential(2).replace('-', '−') : formatNumber(v, digits)}</td>`;
+    return html`<td data-key=${key} data-value=${String(v)}>${Math.abs(v) < 1e-3 && v !== 0 ? formatScientific(v, 2) : formatNumber(v, digits)}</td>`;
   }
 
   private renderTable(r: InjectState) {
@@ -632,7 +634,7 @@ export class InjectView extends PairView {
     return html`<div class="card" data-section="trace">
       <h2>Trace after injecting at K = ${r.settings.after_tokens}${r.settings.mode === 'sampled' ? ` (${r.settings.runs} sampled runs, mean and min–max band; grey: no-injection band)` : ''}</h2>
       <div class="columns">${models.map((m) => this.renderSide(m, r.sides[m]!, r.settings))}</div>
-      <div class="charts" style="margin-top: 0.8rem">
+      <div class="charts" style=${inlineStyle('margin-top: 0.8rem')}>
         <figure>
           <figcaption>KL(injected ‖ clean) per step: aligned (best clean position within ±W)${r.settings.mode === 'greedy' ? ' and same offset' : ', with the no-injection band'}; each model's threshold τ dashed</figcaption>
           <lab-chart data-chart="kl" .config=${c.kl} label="KL divergence between the injected run's and the clean run's next-token distributions per step, base and tuned"></lab-chart>
@@ -695,7 +697,7 @@ export class InjectView extends PairView {
                           const kl = x.mean_kl[i]![j]!;
                           return html`<td
                             class="cell"
-                            style=${`background: ${heatColor(rec, out, h.steps)}`}
+                            style=${inlineStyle(`background: ${heatColor(rec, out, h.steps)}`)}
                             data-k=${k}
                             data-recovery=${rec === null ? 'none' : String(rec)}
                             data-outcome=${out}

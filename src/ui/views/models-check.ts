@@ -4,9 +4,9 @@
  * is missing). Works for hub ids, folder URLs, and a local folder chosen by the user (its files as
  * Blobs). DOM-free.
  */
-import { isLabError } from '../../engine/errors';
+import { isLabError, ModelFileError } from '../../engine/errors';
 import { registerLocalFolder } from '../local-folders';
-import { hubSource, metaOf, onnxFileFor, parseHubId, readJson, urlSource, type FileSource } from '../../engine/files';
+import { hubSource, metaOf, modelSourceProblem, onnxFileFor, parseHubId, readJson, urlSource, type FileSource } from '../../engine/files';
 import type { Dtype } from '../../engine/types';
 
 export interface Presence {
@@ -57,6 +57,8 @@ function headPresence(baseUrl: string, fetchImpl: typeof fetch): CheckTarget['pr
 /** A hub id (`org/name[@revision]`) or a folder URL (relative to `pageUrl`). */
 export function targetFor(input: string, endpoint: string, pageUrl: string, fetchImpl: typeof fetch = fetch): CheckTarget {
   const s = input.trim();
+  const problem = modelSourceProblem(s);
+  if (problem) throw new ModelFileError(s.length > 60 ? `${s.slice(0, 57)}…` : s, problem);
   const hub = parseHubId(s);
   if (hub && !/^(https?:|blob:|\.|\/)/.test(s) && !s.endsWith('/')) {
     const root = `${endpoint.replace(/\/+$/, '')}/${hub.id}/resolve/${encodeURIComponent(hub.revision)}/`;

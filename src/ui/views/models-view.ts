@@ -19,6 +19,7 @@ import { blobTarget, checkModel, folderFiles, targetFor, type CheckReport, type 
 import { DownloadTracker, formatEta } from './models-progress';
 import { PairView } from './pair-view';
 import { isSoftwareAdapter } from '../../engine/adapter';
+import { inlineStyle } from '../styles';
 
 const ENDPOINT_KEY = 'world-prior-lab.hub-endpoint';
 const DEFAULT_BUDGET_MB = 1000;
@@ -308,7 +309,7 @@ export class ModelsView extends PairView {
             <th class="num">Bytes</th>
             <th class="num">of</th>
             <th class="num">%</th>
-            <th style="width: 30%">Progress</th>
+            <th style=${inlineStyle('width: 30%')}>Progress</th>
           </tr>
         </thead>
         <tbody>
@@ -479,7 +480,7 @@ export class ModelsView extends PairView {
             type="number"
             min="1"
             step="50"
-            style="width: 7rem"
+            style=${inlineStyle('width: 7rem')}
             .value=${String(this.budgetMb)}
             @change=${(e: Event) => {
               const v = Number((e.target as HTMLInputElement).value);
@@ -580,7 +581,16 @@ export class ModelsView extends PairView {
       return;
     }
     updateQuery({ 'models.check': s, 'models.dtype': this.checkDtype === 'fp32' ? null : this.checkDtype });
-    void this.runCheck(targetFor(s, hubEndpoint(), location.href));
+    let target: CheckTarget;
+    try {
+      target = targetFor(s, hubEndpoint(), location.href);
+    } catch (err) {
+      this.checkReport = null;
+      this.checkError = (err as Error).message;
+      this.setViewState('error');
+      return;
+    }
+    void this.runCheck(target);
   }
 
   private takeFolder(entries: { path: string; blob: Blob }[]): void {
@@ -664,7 +674,7 @@ export class ModelsView extends PairView {
       </form>
       <div
         class="drop ${this.dragOver ? 'over' : ''}"
-        style="margin-top: 0.5rem"
+        style=${inlineStyle('margin-top: 0.5rem')}
         @dragover=${(e: DragEvent) => {
           e.preventDefault();
           this.dragOver = true;
@@ -673,7 +683,7 @@ export class ModelsView extends PairView {
         @drop=${(e: DragEvent) => void this.onDrop(e)}
       >
         Or check a model folder on this computer: drop it here, or
-        <label style="color: var(--text)"
+        <label style=${inlineStyle('color: var(--text)')}
           >choose a local folder <input type="file" webkitdirectory multiple data-folder-input @change=${(e: Event) => this.onFolderInput(e)}
         /></label>
         <div class="muted">(Read on this computer, never uploaded. A chosen folder stays available until the page is reloaded.)</div>
@@ -688,7 +698,7 @@ export class ModelsView extends PairView {
                 ${r.lines.map((l) => html`<li class=${l.level} data-check-line=${l.level}>${l.level === 'ok' ? '✓ ' : l.level === 'warn' ? '! ' : '✗ '}${l.text}</li>`)}
               </ul>
               ${r.ok && r.target.loadAs
-                ? html`<div class="row" style="margin-top: 0.5rem">
+                ? html`<div class="row" style=${inlineStyle('margin-top: 0.5rem')}>
                     <button data-load-checked="base" @click=${() => this.loadChecked('base')}>Load as base</button>
                     <button data-load-checked="tuned" @click=${() => this.loadChecked('tuned')}>Load as tuned</button>
                   </div>`
@@ -765,13 +775,23 @@ export class ModelsView extends PairView {
               </thead>
               <tbody>
                 ${list.map(
-                  (m) => html`<tr data-cache-key=${m.key} data-bytes=${m.bytes}>
+                  (m) => html`<tr data-cache-key=${m.key} data-bytes=${m.bytes} data-damaged=${m.damaged}>
                     <td class="mono">${m.key}</td>
                     <td>
-                      <details>
-                        <summary>${m.files.length} file${m.files.length === 1 ? '' : 's'}</summary>
+                      <details ?open=${m.damaged > 0}>
+                        <summary>
+                          ${m.files.length} file${m.files.length === 1 ? '' : 's'},
+                          ${m.damaged
+                            ? html`<span class="error-text">${m.damaged} damaged</span> (fetched again on the next load, or Delete)`
+                            : html`<span data-verified>verified</span>`}
+                        </summary>
                         <ul class="lines">
-                          ${m.files.map((f) => html`<li data-file=${f.file} data-size=${f.size}><span class="mono">${f.file}</span> — ${formatInt(f.size)} bytes</li>`)}
+                          ${m.files.map(
+                            (f) =>
+                              html`<li data-file=${f.file} data-size=${f.size} data-problem=${f.problem ?? ''}>
+                                <span class="mono">${f.file}</span> — ${formatInt(f.size)} bytes${f.problem ? html` — <span class="error-text">${f.problem}</span>` : nothing}
+                              </li>`,
+                          )}
                         </ul>
                       </details>
                     </td>
@@ -808,7 +828,7 @@ export class ModelsView extends PairView {
   override render() {
     return html`
       ${this.renderDownloads()} ${this.renderDevice()}
-      <h2 style="margin: 1rem 0 0">Catalog</h2>
+      <h2 style=${inlineStyle('margin: 1rem 0 0')}>Catalog</h2>
       <p class="muted why">
         Curated base / instruction-tuned pairs with ONNX exports on the hub. Sizes are approximate (from the hub's listings); the variant for
         this device is chosen before anything is downloaded.

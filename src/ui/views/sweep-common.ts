@@ -118,6 +118,9 @@ export const experimentStyles = css`
   }
   .table-wrap {
     overflow-x: auto;
+    /* a grid or flex item may shrink below its table's width: the table scrolls inside, the page does not */
+    min-width: 0;
+    max-width: 100%;
   }
   table.data {
     border-collapse: collapse;
@@ -146,6 +149,9 @@ export const experimentStyles = css`
   table.data td.text {
     text-align: left;
     white-space: normal;
+    overflow-wrap: anywhere;
+    /* a long unbroken text wraps, but its column keeps a readable width (the table scrolls instead) */
+    min-width: 10rem;
   }
   .model-base {
     color: #2f6fdf;

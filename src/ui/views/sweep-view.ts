@@ -22,6 +22,8 @@ import { answerCounts, exactCharts, histogramChart, sampledCharts } from './swee
 import { experimentStyles, parseWhole, renderProgress, settleAll, type Progress } from './sweep-common';
 import { sweepCsv, sweepJson, type Grouping, type SideExact, type SweepSettings, type SweepState } from './sweep-export';
 import { errorHelp } from '../error-help';
+import { autoGrouping } from '../../lab/answer-groups';
+import { inlineStyle } from '../styles';
 
 const SIDES: Side[] = ['base', 'tuned'];
 const HEADING: Record<Side, string> = { base: 'Base', tuned: 'Tuned' };
@@ -34,7 +36,7 @@ const DEFAULTS = {
   n: '16',
   max: '16',
   seed: '0',
-  group: 'words',
+  group: 'auto',
   words: '3',
   regex: '(\\d+)',
   ref: '',
@@ -84,6 +86,12 @@ export class SweepView extends PairView {
 
   /** The answer grouping, or a message when the regex does not compile. */
   private grouping(): Grouping | string {
+    if (this.f.group === 'auto') {
+      // The first number when most answers hold one (a number collapse shows), else the first 3 words.
+      const r = this.result;
+      const { label: _label, ...g } = autoGrouping(r ? SIDES.flatMap((m) => r.runs[m].flatMap((run) => run.samples.map((x) => x.text))) : []);
+      return g;
+    }
     if (this.f.group === 'regex') {
       if (this.f.regex === '') return 'Type a regular expression to group answers by (its first capture group, else the whole match).';
       try {
@@ -264,7 +272,7 @@ export class SweepView extends PairView {
       return;
     }
     const r = this.result;
-    const key = `${this.f.group}|${this.f.words}|${this.f.regex}|${r.runs.base.length}|${r.runs.tuned.length}`;
+    const key = `${this.f.group}|${this.f.words}|${this.f.regex}|${r.runs.base.length}|${r.runs.tuned.length}|${g.regex?.source ?? g.words}`;
     if (this.histConfigs?.key === key) return;
     const charts = r.settings.temperatures.slice(0, Math.max(r.runs.base.length, r.runs.tuned.length)).map((t, j) => {
       const rows = answerCounts(r.runs.base[j], r.runs.tuned[j], g);
@@ -324,13 +332,21 @@ export class SweepView extends PairView {
           <legend>Group answers by</legend>
           <div class="form">
             <label class="radio"
-              ><input type="radio" name="group" value="words" .checked=${this.f.group !== 'regex'} @change=${() => this.set('group', 'words')} /> the first
+              ><input type="radio" name="group" value="auto" .checked=${this.f.group === 'auto'} @change=${() => this.set('group', 'auto')} />
+              automatic<span class="hint" data-auto-grouping
+                >${this.result
+                  ? `: ${autoGrouping(SIDES.flatMap((m) => this.result!.runs[m].flatMap((run) => run.samples.map((x) => x.text)))).label}`
+                  : ' (the first number when most answers hold one, else the first 3 words)'}</span
+              ></label
+            >
+            <label class="radio"
+              ><input type="radio" name="group" value="words" .checked=${this.f.group === 'words'} @change=${() => this.set('group', 'words')} /> the first
               <input
                 aria-label="number of first words"
                 type="number"
                 min="1"
                 max="20"
-                style="width: 4rem"
+                style=${inlineStyle('width: 4rem')}
                 .value=${this.f.words}
                 @input=${(e: Event) => this.set('words', (e.target as HTMLInputElement).value)}
               />
@@ -525,7 +541,7 @@ export class SweepView extends PairView {
               (h) => html`<figure data-histogram=${String(h.t)}>
                 <figcaption>T = ${h.t}: ${h.rows.length} distinct answers</figcaption>
                 <lab-chart
-                  style=${`--chart-height: ${Math.max(150, 70 + 26 * Math.min(12, h.rows.length))}px`}
+                  style=${inlineStyle(`--chart-height: ${Math.max(150, 70 + 26 * Math.min(12, h.rows.length))}px`)}
                   .config=${h.chart}
                   label=${`Answer counts at temperature ${h.t}, base and tuned`}
                 ></lab-chart>
