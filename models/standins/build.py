@@ -32,7 +32,7 @@ def weights(cfg, seed, gemma=False):
     H, Hkv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
     dh = cfg.get("head_dim") or Hd // H
     n = lambda *s, std=1.0: (rng.standard_normal(s) * std).astype(np.float32)
-    W = {"embed": n(V, Hd, std=0.5 if not gemma else 0.08)}
+    W = {"embed": n(V, Hd, std=0.5 if not gemma else 0.3)}
     for l in range(cfg["num_hidden_layers"]):
         p = f"layers.{l}."
         W[p + "q_proj"] = n(H * dh, Hd, std=Hd ** -0.5)
@@ -158,6 +158,85 @@ def optimum_graph(cfg, W, mode):
     return g.model(opset=17, ms=mode.startswith("q4")), used
 
 
+# ---------------------------------------------------------------------------------------------------
+# Style C: the custom Gemma-3 exporter as the hub graph of 2026-04 shows it: com.microsoft
+# GroupQueryAttention with RoPE inside (so no position_ids input; the mask is reduced to sequence lengths),
+# SimplifiedLayerNormalization with (1 + w) baked in and computed in float32, the √hidden embedding scale
+# in the graph, io dtype float16 (KV) in fp16/q4f16 while the logits are always float32.
+
+def sln(g, x, w, eps, f16):
+    if f16:
+        x = g.op("Cast", [x], to=F32)
+    y = g.op("SimplifiedLayerNormalization", [x, g.const(w.astype(np.float32))], axis=-1, epsilon=eps, stash_type=1)
+    return g.op("Cast", [y], to=F16) if f16 else y
+
+
+def gemma3_graph(cfg, W, mode):
+    g = G()
+    f16 = mode in ("f16", "q4f16")
+    dt = np.float16 if f16 else np.float32
+    io = F16 if f16 else F32
+    lin = Linear(g, mode)
+    H, Hkv, Hd, dh = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["hidden_size"], cfg["head_dim"]
+    eps = cfg["rms_norm_eps"]
+    used = {}
+    ids = g.input("input_ids", I64, ["batch_size", "sequence_length"])
+    am = g.input("attention_mask", I64, ["batch_size", "total_sequence_length"])
+    L = cfg["num_hidden_layers"]
+    for l in range(L):
+        for kv in ("key", "value"):
+            g.input(f"past_key_values.{l}.{kv}", io, ["batch_size", Hkv, "past_sequence_length", dh])
+    E = W["embed"].astype(dt)
+    used["embed"] = E.astype(np.float32)
+    x = g.op("Gather", [g.const(E, "model.embed_tokens.weight"), ids], axis=0)
+    x = g.op("Mul", [x, g.const(np.array(Hd ** 0.5, dtype=dt))])
+    one = g.const(np.array(1, dtype=np.int64))
+    seqlens = g.op("Cast", [g.op("Sub", [g.op("ReduceSum", [am, g.i64(1)], keepdims=0), one])], to=I32)
+    total = g.op("Cast", [g.op("Gather", [g.op("Shape", [am]), one], axis=0)], to=I32)
+    caches = {}
+    for kind, theta in (("global", cfg["rope_theta"]), ("local", cfg["rope_local_base_freq"])):
+        inv = 1.0 / (theta ** (np.arange(0, dh, 2, dtype=np.float64) / dh))
+        f = np.arange(cfg["_rope_cache_len"], dtype=np.float64)[:, None] * inv[None, :]
+        caches[kind] = (g.const(np.cos(f).astype(dt), f"cos_cache_{kind}"), g.const(np.sin(f).astype(dt), f"sin_cache_{kind}"))
+
+    def norm(x, key, shape=None):
+        wv = (1.0 + W[key]).astype(np.float32)  # Gemma's (1 + w), baked in as the exporter does
+        used[key] = wv - 1.0
+        if shape is not None:
+            x = g.op("Reshape", [x, g.i64(*shape)])
+        return sln(g, x, wv, eps, f16)
+
+    for l, kind in enumerate(cfg["layer_types"]):
+        p = f"layers.{l}."
+        sliding = kind == "sliding_attention"
+        h = norm(x, p + "input_layernorm")
+        q, used[p + "q_proj"], _ = lin(h, W[p + "q_proj"], None, f"model.layers.{l}.self_attn.q_proj")
+        k, used[p + "k_proj"], _ = lin(h, W[p + "k_proj"], None, f"model.layers.{l}.self_attn.k_proj")
+        v, used[p + "v_proj"], _ = lin(h, W[p + "v_proj"], None, f"model.layers.{l}.self_attn.v_proj")
+        q = g.op("Reshape", [norm(q, p + "q_norm", (0, 0, H, dh)), g.i64(0, 0, H * dh)])
+        k = g.op("Reshape", [norm(k, p + "k_norm", (0, 0, Hkv, dh)), g.i64(0, 0, Hkv * dh)])
+        cos, sin = caches["local" if sliding else "global"]
+        o, pk, pv = g.op("GroupQueryAttention",
+                         [q, k, v, f"past_key_values.{l}.key", f"past_key_values.{l}.value", seqlens, total, cos, sin],
+                         n_out=3, domain="com.microsoft", num_heads=H, kv_num_heads=Hkv, do_rotary=1, rotary_interleaved=0,
+                         scale=float(cfg["query_pre_attn_scalar"] ** -0.5),
+                         local_window_size=(cfg["_ort_local_window"] if sliding else -1))
+        g.output(pk, f"present.{l}.key", io, ["batch_size", Hkv, "total_sequence_length", dh])
+        g.output(pv, f"present.{l}.value", io, ["batch_size", Hkv, "total_sequence_length", dh])
+        y, used[p + "o_proj"], _ = lin(o, W[p + "o_proj"], None, f"model.layers.{l}.self_attn.o_proj")
+        x = g.op("Add", [x, norm(y, p + "post_attention_layernorm")])
+        h = norm(x, p + "pre_feedforward_layernorm")
+        gt, used[p + "gate_proj"], _ = lin(h, W[p + "gate_proj"], None, f"model.layers.{l}.mlp.gate_proj")
+        up, used[p + "up_proj"], _ = lin(h, W[p + "up_proj"], None, f"model.layers.{l}.mlp.up_proj")
+        m = g.op("Mul", [g.op("Gelu", [gt], approximate="tanh"), up])
+        y, used[p + "down_proj"], _ = lin(m, W[p + "down_proj"], None, f"model.layers.{l}.mlp.down_proj")
+        x = g.op("Add", [x, norm(y, p + "post_feedforward_layernorm")])
+    x = norm(x, "norm")
+    logits, used["lm_head"], _ = lin(x, W["embed"], None, "lm_head")
+    g.output(g.op("Cast", [logits], to=F32) if f16 else logits, "logits", F32, ["batch_size", "sequence_length", cfg["vocab_size"]])
+    return g.model(opset=20), used
+
+
 OPTIMUM_VARIANTS = {"fp32": "f32", "fp16": "f16", "q4": "q4", "q4f16": "q4f16", "q8": "q8"}
 FILE = {"fp32": "model.onnx", "fp16": "model_fp16.onnx", "q4": "model_q4.onnx", "q4f16": "model_q4f16.onnx", "q8": "model_quantized.onnx"}
 
@@ -212,6 +291,54 @@ def build_qwen25_optimum():
     print("qwen2.5-optimum:", {k: float(np.abs(v).max()) for k, v in refs.items()})
 
 
+def build_gemma3_custom():
+    """Stand-in for onnx-community/gemma-3-270m(-it)-ONNX: Gemma3ForCausalLM, 4 heads / 1 KV head with
+    head_dim 32 != hidden/heads, sliding (local RoPE base) + global layers, tied head."""
+    folder = os.path.join(HERE, "gemma-3-custom")
+    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    tok = toks.gemma3_tokenizer()
+    V = tok["vocab_size"]
+    cfg = {
+        "architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text",
+        "_sliding_window_pattern": 2, "attention_bias": False, "attention_dropout": 0.0,
+        "attn_logit_softcapping": None, "bos_token_id": 2, "eos_token_id": 1, "final_logit_softcapping": None,
+        "head_dim": 32, "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 64, "initializer_range": 0.02,
+        "intermediate_size": 128, "layer_types": ["sliding_attention", "full_attention"],
+        "max_position_embeddings": 32768, "num_attention_heads": 4, "num_hidden_layers": 2,
+        "num_key_value_heads": 1, "pad_token_id": 0, "query_pre_attn_scalar": 32, "rms_norm_eps": 1e-6,
+        "rope_local_base_freq": 10000.0, "rope_scaling": None, "rope_theta": 1000000.0, "sliding_window": 4,
+        "torch_dtype": "bfloat16", "transformers_version": "4.55.0.dev0", "use_bidirectional_attention": False,
+        "use_cache": True, "vocab_size": V,
+        "transformers.js_config": {"dtype": "fp32", "use_external_data_format": True,
+                                   "kv_cache_dtype": {"q4f16": "float16", "fp16": "float16"}},
+    }
+    W = weights(cfg, seed=3, gemma=True)
+    write_json(os.path.join(folder, "config.json"), cfg)
+    write_json(os.path.join(folder, "generation_config.json"), {
+        "cache_implementation": "hybrid", "do_sample": True, "eos_token_id": [1, 106], "pad_token_id": 0,
+        "top_k": 64, "top_p": 0.95, "transformers_version": "4.55.0.dev0"})
+    write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
+    write_json(os.path.join(folder, "tokenizer_config.json"), tok["tokenizer_config"])
+    rng = np.random.RandomState(11)
+    ids = [2] + [int(i) for i in rng.randint(107, tok["n_tokens"], size=11)]
+    # local_window_size = sliding_window, as build_gemma passes it. Measured on onnxruntime-node 1.30 (CPU):
+    # a query then sees W keys, itself included, exactly Hugging Face's sliding mask (key > query - W); with
+    # W - 1 the reference differs from position W - 1 on. (The shared notes guessed W + 1 keys: not so here.)
+    gcfg = {**cfg, "_rope_cache_len": 64, "_ort_local_window": cfg["sliding_window"]}
+    refs = {}
+    for dtype, mode in OPTIMUM_VARIANTS.items():
+        if mode == "q8":
+            continue
+        model, used = gemma3_graph(gcfg, W, mode)  # (onnx's checker does not know onnxruntime's SLN)
+        name = FILE[dtype]
+        onnx.save(model, os.path.join(folder, "onnx", name), save_as_external_data=True, all_tensors_to_one_file=True,
+                  location=name + "_data", size_threshold=1024)
+        refs[dtype] = gemma3_forward(ids, used, cfg).numpy()
+    write_reference(folder, ids, refs, "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds")
+    print("gemma-3-custom:", {k: float(np.abs(v).max()) for k, v in refs.items()})
+
+
 if __name__ == "__main__":
     torch.manual_seed(0)
     build_qwen25_optimum()
+    build_gemma3_custom()

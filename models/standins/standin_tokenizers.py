@@ -87,3 +87,90 @@ def qwen2_tokenizer(n_merges=61, pad_to=352):
     }
     ids = {a["content"]: a["id"] for a in added}
     return {"tokenizer_json": tj, "tokenizer_config": tc, "ids": ids, "vocab_size": pad_to, "n_tokens": n + len(added)}
+
+
+# Gemma 3's chat template (google/gemma-3-270m-it tokenizer_config.json): <bos>, the system text folded
+# into the first user turn, roles alternate, the assistant is written `model`.
+GEMMA3_TEMPLATE = (
+    "{{ bos_token }}\n{%- if messages[0]['role'] == 'system' -%}\n    {%- if messages[0]['content'] is string -%}\n"
+    "        {%- set first_user_prefix = messages[0]['content'] + '\\n\\n' -%}\n    {%- else -%}\n"
+    "        {%- set first_user_prefix = messages[0]['content'][0]['text'] + '\\n\\n' -%}\n    {%- endif -%}\n"
+    "    {%- set loop_messages = messages[1:] -%}\n{%- else -%}\n    {%- set first_user_prefix = \"\" -%}\n"
+    "    {%- set loop_messages = messages -%}\n{%- endif -%}\n{%- for message in loop_messages -%}\n"
+    "    {%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) -%}\n"
+    "        {{ raise_exception(\"Conversation roles must alternate user/assistant/user/assistant/...\") }}\n"
+    "    {%- endif -%}\n    {%- if (message['role'] == 'assistant') -%}\n        {%- set role = \"model\" -%}\n"
+    "    {%- else -%}\n        {%- set role = message['role'] -%}\n    {%- endif -%}\n"
+    "    {{ '<start_of_turn>' + role + '\\n' + (first_user_prefix if loop.first else \"\") }}\n"
+    "    {%- if message['content'] is string -%}\n        {{ message['content'] | trim }}\n"
+    "    {%- elif message['content'] is iterable -%}\n        {%- for item in message['content'] -%}\n"
+    "            {%- if item['type'] == 'image' -%}\n                {{ '<start_of_image>' }}\n"
+    "            {%- elif item['type'] == 'text' -%}\n                {{ item['text'] | trim }}\n"
+    "            {%- endif -%}\n        {%- endfor -%}\n    {%- else -%}\n"
+    "        {{ raise_exception(\"Invalid content type\") }}\n    {%- endif -%}\n    {{ '<end_of_turn>\\n' }}\n"
+    "{%- endfor -%}\n{%- if add_generation_prompt -%}\n    {{'<start_of_turn>model\\n'}}\n{%- endif -%}\n"
+)
+
+
+def gemma3_tokenizer(n_merges=96, pad_to=512):
+    """SentencePiece-converted BPE like GemmaTokenizer: spaces -> '▁' (normalizer), no pre-tokenizer, byte
+    fallback <0xNN>, TemplateProcessing that prepends <bos>. Ids 0-4 (<pad> <eos> <bos> <unk> <mask>) and
+    105/106 (<start_of_turn> <end_of_turn>) are the real ones, so the stop ids are the real [1, 106]."""
+    specials = {0: "<pad>", 1: "<eos>", 2: "<bos>", 3: "<unk>", 4: "<mask>", 5: "[multimodal]"}
+    for i in range(6, 105):
+        specials[i] = f"<unused{i - 6}>"
+    specials[105], specials[106] = "<start_of_turn>", "<end_of_turn>"
+    vocab = {s: i for i, s in specials.items()}
+    for b in range(256):
+        vocab[f"<0x{b:02X}>"] = len(vocab)
+    chars = sorted(set("".join(CORPUS).replace(" ", "▁")) | {"▁"})
+    for c in chars:
+        vocab.setdefault(c, len(vocab))
+    words = []
+    for t in CORPUS:
+        for w in t.split(" "):
+            words.append(list("▁" + w))
+    merges = []
+    from collections import Counter
+    for _ in range(n_merges):
+        pairs = Counter()
+        for w in words:
+            pairs.update(zip(w, w[1:]))
+        if not pairs:
+            break
+        (a, b), _c = min(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
+        merges.append((a, b))
+        vocab.setdefault(a + b, len(vocab))
+        for w in words:
+            i = 0
+            while i < len(w) - 1:
+                if w[i] == a and w[i + 1] == b:
+                    w[i:i + 2] = [a + b]
+                i += 1
+    added = [_added(i, s, True) for i, s in specials.items() if not s.startswith("<unused") and s != "[multimodal]"]
+    added += [_added(i, s, False) for i, s in specials.items() if s.startswith("<unused") or s == "[multimodal]"]
+    added.sort(key=lambda a: a["id"])
+    tj = {
+        "version": "1.0", "truncation": None, "padding": None, "added_tokens": added,
+        "normalizer": {"type": "Replace", "pattern": {"String": " "}, "content": "▁"},
+        "pre_tokenizer": None,
+        "post_processor": {"type": "TemplateProcessing",
+                           "single": [{"SpecialToken": {"id": "<bos>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}],
+                           "pair": [{"SpecialToken": {"id": "<bos>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+                                    {"SpecialToken": {"id": "<bos>", "type_id": 1}}, {"Sequence": {"id": "B", "type_id": 1}}],
+                           "special_tokens": {"<bos>": {"id": "<bos>", "ids": [2], "tokens": ["<bos>"]}}},
+        "decoder": {"type": "Sequence", "decoders": [
+            {"type": "Replace", "pattern": {"String": "▁"}, "content": " "}, {"type": "ByteFallback"}, {"type": "Fuse"}]},
+        "model": {"type": "BPE", "dropout": None, "unk_token": "<unk>", "continuing_subword_prefix": None,
+                  "end_of_word_suffix": None, "fuse_unk": True, "byte_fallback": True, "ignore_merges": False,
+                  "vocab": vocab, "merges": [f"{a} {b}" for a, b in merges]},
+    }
+    tc = {
+        "add_bos_token": True, "add_eos_token": False,
+        "added_tokens_decoder": {str(a["id"]): {k: v for k, v in a.items() if k != "id"} for a in added},
+        "bos_token": "<bos>", "chat_template": GEMMA3_TEMPLATE, "clean_up_tokenization_spaces": False,
+        "eos_token": "<eos>", "model_max_length": 1000000000000000019884624838656, "pad_token": "<pad>",
+        "spaces_between_special_tokens": False, "tokenizer_class": "GemmaTokenizer", "unk_token": "<unk>",
+        "use_default_system_prompt": False,
+    }
+    return {"tokenizer_json": tj, "tokenizer_config": tc, "vocab_size": pad_to, "n_tokens": len(vocab)}

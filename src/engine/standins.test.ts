@@ -38,6 +38,7 @@ const BATCH_TOL: Record<string, number> = { fp32: 1e-4, q4: 1e-4, fp16: 2e-2, q4
 
 const STANDINS: { folder: string; dtypes: Dtype[] }[] = [
   { folder: 'models/standins/qwen2.5-optimum', dtypes: ['fp32', 'fp16', 'q4', 'q4f16', 'q8'] },
+  { folder: 'models/standins/gemma-3-custom', dtypes: ['fp32', 'fp16', 'q4', 'q4f16'] },
 ];
 
 function reference(folder: string, dtype: string): { ids: number[]; logits: Float32Array; dims: [number, number] } {

@@ -57,6 +57,11 @@ export interface ModelInfo {
   hasChatTemplate: boolean;
   /** Bytes of the ONNX weights that were loaded. */
   weightBytes: number;
+  /** How batched steps run: in one padded forward pass, or one row per pass (graphs whose attention reads
+   *  the mask only as lengths, e.g. GroupQueryAttention). Absent on engines that predate it. */
+  batching?: 'padded' | 'one-row-per-pass';
+  /** Facts about the graph's interface the engine adapted to (float16 KV, no position_ids, …). */
+  graphNotes?: string[];
 }
 
 /** A handle on a sequence state (tokens + KV cache) that lives inside the engine. */
