@@ -49,6 +49,8 @@ def weights(cfg, seed, gemma=False):
         else:
             W[p + "input_layernorm"] = 1 + n(Hd, std=0.2)
             W[p + "post_attention_layernorm"] = 1 + n(Hd, std=0.2)
+        if cfg.get("model_type") == "qwen3":  # per-head RMSNorm of q and k before RoPE
+            W[p + "q_norm"], W[p + "k_norm"] = 1 + n(dh, std=0.2), 1 + n(dh, std=0.2)
         if cfg.get("_qkv_bias"):
             W[p + "q_bias"], W[p + "k_bias"], W[p + "v_bias"] = n(H * dh, std=0.5), n(Hkv * dh, std=0.5), n(Hkv * dh, std=0.5)
     W["norm"] = (n(Hd, std=0.2) if gemma else 1 + n(Hd, std=0.2))
@@ -65,11 +67,14 @@ def rmsnorm_std(g, x, w, eps, dt):
     return g.op("Mul", [g.op("Mul", [x, r]), g.const(w.astype(dt))])
 
 
-def optimum_graph(cfg, W, mode):
+def optimum_graph(cfg, W, mode, kv16=False, logits_to_keep=False):
     """Qwen2/Llama decoder with past, as optimum exports `text-generation-with-past`; fp16 variants are
-    converted with keep_io_types (float32 inputs, outputs and KV), as transformers.js's quantize.py does."""
+    converted with keep_io_types (float32 inputs, outputs and KV), as transformers.js's quantize.py does,
+    unless kv16 (float16 KV in and out, as SmolLM2's `kv_cache_dtype` says its fp16 files take).
+    logits_to_keep: declare the optional int64 scalar `num_logits_to_keep` (0 = every position)."""
     g = G()
     f16 = mode in ("f16", "q4f16")
+    kvio = F16 if (f16 and kv16) else F32
     dt = np.float16 if f16 else np.float32
     cdt = F16 if f16 else F32
     lin = Linear(g, mode)
@@ -84,7 +89,8 @@ def optimum_graph(cfg, W, mode):
     L = cfg["num_hidden_layers"]
     for l in range(L):
         for kv in ("key", "value"):
-            g.input(f"past_key_values.{l}.{kv}", F32, ["batch_size", Hkv, "past_sequence_length", dh])
+            g.input(f"past_key_values.{l}.{kv}", kvio, ["batch_size", Hkv, "past_sequence_length", dh])
+    keep = g.input("num_logits_to_keep", I64, []) if logits_to_keep else None
     E = W["embed"].astype(dt)
     used["embed"] = E.astype(np.float32)
     x = g.op("Gather", [g.const(E, "model.embed_tokens.weight"), ids], axis=0)
@@ -130,12 +136,12 @@ def optimum_graph(cfg, W, mode):
         q = g.op("Add", [g.op("Mul", [q, cos]), g.op("Mul", [rot(q), sin])])
         k = g.op("Add", [g.op("Mul", [k, cos]), g.op("Mul", [rot(k), sin])])
         pk, pv = f"past_key_values.{l}.key", f"past_key_values.{l}.value"
-        if f16:
+        if f16 and kvio == F32:
             pk, pv = g.op("Cast", [pk], to=F16), g.op("Cast", [pv], to=F16)
         k = g.op("Concat", [pk, k], axis=2)
         v = g.op("Concat", [pv, v], axis=2)
         for src, nm in ((k, "key"), (v, "value")):
-            g.output(g.op("Cast", [src], to=F32) if f16 else src, f"present.{l}.{nm}", F32, ["batch_size", Hkv, "total_sequence_length", dh])
+            g.output(g.op("Cast", [src], to=F32) if (f16 and kvio == F32) else src, f"present.{l}.{nm}", kvio, ["batch_size", Hkv, "total_sequence_length", dh])
         q5 = g.op("Reshape", [q, g.i64(0, Hkv, grp, -1, dh)])
         k5 = g.op("Transpose", [g.op("Unsqueeze", [k, g.i64(2)])], perm=[0, 1, 2, 4, 3])
         sc = g.op("Add", [g.op("Mul", [g.op("MatMul", [q5, k5]), g.const(np.array(dh ** -0.5, dtype=dt))]), bias])
@@ -153,6 +159,9 @@ def optimum_graph(cfg, W, mode):
         x = g.op("Add", [x, y])
     used["norm"] = W["norm"].astype(dt).astype(np.float32)
     x = rmsnorm_std(g, x, W["norm"], eps, dt)
+    if keep is not None:  # the last `keep` positions (all when 0), sliced before the head as optimum does
+        start = g.op("Where", [g.op("Equal", [keep, zero]), zero, g.op("Sub", [S, keep])])
+        x = g.op("Slice", [x, g.op("Unsqueeze", [start, g.i64(0)]), g.i64(2 ** 62), g.i64(1)])
     logits, used["lm_head"], _ = lin(x, W["embed"], None, "lm_head")  # tied: a MatMul on the transposed embedding
     g.output(g.op("Cast", [logits], to=F32) if f16 else logits, "logits", F32, ["batch_size", "sequence_length", cfg["vocab_size"]])
     return g.model(opset=17, ms=mode.startswith("q4")), used
@@ -235,6 +244,75 @@ def gemma3_graph(cfg, W, mode):
     logits, used["lm_head"], _ = lin(x, W["embed"], None, "lm_head")
     g.output(g.op("Cast", [logits], to=F32) if f16 else logits, "logits", F32, ["batch_size", "sequence_length", cfg["vocab_size"]])
     return g.model(opset=20), used
+
+
+# ---------------------------------------------------------------------------------------------------
+# Style B: onnxruntime-genai's model builder: SimplifiedLayerNormalization for the first norm, then
+# SkipSimplifiedLayerNormalization (residual add + norm in one op), GroupQueryAttention with RoPE inside
+# (`use_rotemb_in_attn`, so position_ids is not an input), MatMulNBits; every io tensor, the logits
+# included, in the io dtype: float16 logits in fp16 and q4f16.
+
+def genai_graph(cfg, W, mode):
+    g = G()
+    f16 = mode in ("f16", "q4f16")
+    dt = np.float16 if f16 else np.float32
+    io = F16 if f16 else F32
+    lin = Linear(g, mode)
+    H, Hkv, dh = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
+    eps = cfg["rms_norm_eps"]
+    used = {}
+    ids = g.input("input_ids", I64, ["batch_size", "sequence_length"])
+    am = g.input("attention_mask", I64, ["batch_size", "total_sequence_length"])
+    L = cfg["num_hidden_layers"]
+    for l in range(L):
+        for kv in ("key", "value"):
+            g.input(f"past_key_values.{l}.{kv}", io, ["batch_size", Hkv, "past_sequence_length", dh])
+    E = W["embed"].astype(dt)
+    used["embed"] = E.astype(np.float32)
+    x = g.op("Gather", [g.const(E, "model.embed_tokens.weight"), ids], axis=0)
+    one = g.const(np.array(1, dtype=np.int64))
+    seqlens = g.op("Cast", [g.op("Sub", [g.op("ReduceSum", [am, g.i64(1)], keepdims=0), one])], to=I32)
+    total = g.op("Cast", [g.op("Gather", [g.op("Shape", [am]), one], axis=0)], to=I32)
+    inv = 1.0 / (cfg["rope_theta"] ** (np.arange(0, dh, 2, dtype=np.float64) / dh))
+    f = np.arange(cfg["_rope_cache_len"], dtype=np.float64)[:, None] * inv[None, :]
+    cos, sin = g.const(np.cos(f).astype(dt), "cos_cache"), g.const(np.sin(f).astype(dt), "sin_cache")
+
+    def wconst(key):
+        used[key] = W[key].astype(dt).astype(np.float32)
+        return g.const(W[key].astype(dt))
+
+    def skip_norm(y, skip, key):
+        """SkipSimplifiedLayerNormalization: returns (normed, residual sum)."""
+        out, _m, _v, summed = g.op("SkipSimplifiedLayerNormalization", [y, skip, wconst(key)], n_out=4,
+                                   domain="com.microsoft", epsilon=eps)
+        return out, summed
+
+    h = g.op("SimplifiedLayerNormalization", [x, wconst("layers.0.input_layernorm")], axis=-1, epsilon=eps, stash_type=1)
+    for l in range(L):
+        p = f"layers.{l}."
+        q, used[p + "q_proj"], _ = lin(h, W[p + "q_proj"], None, f"model.layers.{l}.attn.q_proj")
+        k, used[p + "k_proj"], _ = lin(h, W[p + "k_proj"], None, f"model.layers.{l}.attn.k_proj")
+        v, used[p + "v_proj"], _ = lin(h, W[p + "v_proj"], None, f"model.layers.{l}.attn.v_proj")
+        q = g.op("Reshape", [g.op("SimplifiedLayerNormalization", [g.op("Reshape", [q, g.i64(0, 0, H, dh)]), wconst(p + "q_norm")],
+                                  axis=-1, epsilon=eps, stash_type=1), g.i64(0, 0, H * dh)])
+        k = g.op("Reshape", [g.op("SimplifiedLayerNormalization", [g.op("Reshape", [k, g.i64(0, 0, Hkv, dh)]), wconst(p + "k_norm")],
+                                  axis=-1, epsilon=eps, stash_type=1), g.i64(0, 0, Hkv * dh)])
+        o, pk, pv = g.op("GroupQueryAttention",
+                         [q, k, v, f"past_key_values.{l}.key", f"past_key_values.{l}.value", seqlens, total, cos, sin],
+                         n_out=3, domain="com.microsoft", num_heads=H, kv_num_heads=Hkv, do_rotary=1, rotary_interleaved=0,
+                         scale=float(dh ** -0.5), local_window_size=-1)
+        g.output(pk, f"present.{l}.key", io, ["batch_size", Hkv, "total_sequence_length", dh])
+        g.output(pv, f"present.{l}.value", io, ["batch_size", Hkv, "total_sequence_length", dh])
+        y, used[p + "o_proj"], _ = lin(o, W[p + "o_proj"], None, f"model.layers.{l}.attn.o_proj")
+        h, x = skip_norm(y, x, p + "post_attention_layernorm")
+        gt, used[p + "gate_proj"], _ = lin(h, W[p + "gate_proj"], None, f"model.layers.{l}.mlp.gate_proj")
+        up, used[p + "up_proj"], _ = lin(h, W[p + "up_proj"], None, f"model.layers.{l}.mlp.up_proj")
+        m = g.op("Mul", [g.op("Mul", [gt, g.op("Sigmoid", [gt])]), up])
+        y, used[p + "down_proj"], _ = lin(m, W[p + "down_proj"], None, f"model.layers.{l}.mlp.down_proj")
+        h, x = skip_norm(y, x, f"layers.{l + 1}.input_layernorm" if l + 1 < L else "norm")
+    logits, used["lm_head"], _ = lin(h, W["embed"], None, "lm_head")
+    g.output(logits, "logits", io, ["batch_size", "sequence_length", cfg["vocab_size"]])
+    return g.model(opset=17), used
 
 
 OPTIMUM_VARIANTS = {"fp32": "f32", "fp16": "f16", "q4": "q4", "q4f16": "q4f16", "q8": "q8"}
@@ -331,6 +409,9 @@ def build_gemma3_custom():
             continue
         model, used = gemma3_graph(gcfg, W, mode)  # (onnx's checker does not know onnxruntime's SLN)
         name = FILE[dtype]
+        data_path = os.path.join(folder, "onnx", name + "_data")
+        if os.path.exists(data_path):
+            os.remove(data_path)  # onnx appends external data to an existing file
         onnx.save(model, os.path.join(folder, "onnx", name), save_as_external_data=True, all_tensors_to_one_file=True,
                   location=name + "_data", size_threshold=1024)
         refs[dtype] = gemma3_forward(ids, used, cfg).numpy()
@@ -338,7 +419,83 @@ def build_gemma3_custom():
     print("gemma-3-custom:", {k: float(np.abs(v).max()) for k, v in refs.items()})
 
 
+def build_qwen3_genai():
+    """Stand-in for onnx-community/Qwen3-0.6B-ONNX as its q4f16 graph looks (builder-style SSLN): Qwen3ForCausalLM,
+    q/k norms, head_dim 32 != hidden/heads (64/4), 4 heads / 2 KV heads, tied head, <think> tokens."""
+    folder = os.path.join(HERE, "qwen3-genai")
+    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    tok = toks.qwen3_tokenizer()
+    V = tok["vocab_size"]
+    cfg = {
+        "architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3", "attention_bias": False, "attention_dropout": 0.0,
+        "bos_token_id": tok["ids"]["<|endoftext|>"], "eos_token_id": tok["ids"]["<|im_end|>"], "head_dim": 32,
+        "hidden_act": "silu", "hidden_size": 64, "initializer_range": 0.02, "intermediate_size": 128,
+        "max_position_embeddings": 40960, "max_window_layers": 2, "num_attention_heads": 4, "num_hidden_layers": 2,
+        "num_key_value_heads": 2, "rms_norm_eps": 1e-6, "rope_scaling": None, "rope_theta": 1000000.0,
+        "sliding_window": None, "tie_word_embeddings": True, "torch_dtype": "bfloat16", "transformers_version": "4.51.0",
+        "use_cache": True, "use_sliding_window": False, "vocab_size": V,
+        "transformers.js_config": {"kv_cache_dtype": {"q4f16": "float16", "fp16": "float16"}},
+    }
+    W = weights(cfg, seed=30)
+    write_json(os.path.join(folder, "config.json"), cfg)
+    write_json(os.path.join(folder, "generation_config.json"), {
+        "bos_token_id": tok["ids"]["<|endoftext|>"], "do_sample": True,
+        "eos_token_id": [tok["ids"]["<|im_end|>"], tok["ids"]["<|endoftext|>"]], "pad_token_id": tok["ids"]["<|endoftext|>"],
+        "temperature": 0.6, "top_k": 20, "top_p": 0.95, "transformers_version": "4.51.0"})
+    write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
+    write_json(os.path.join(folder, "tokenizer_config.json"), tok["tokenizer_config"])
+    rng = np.random.RandomState(13)
+    ids = [int(i) for i in rng.randint(0, tok["n_tokens"], size=12)]
+    gcfg = {**cfg, "_rope_cache_len": 64}
+    refs = {}
+    for dtype, mode in OPTIMUM_VARIANTS.items():
+        if mode == "q8":
+            continue
+        model, used = genai_graph(gcfg, W, mode)
+        onnx.save(model, os.path.join(folder, "onnx", FILE[dtype]))
+        refs[dtype] = qwen2_forward(ids, used, cfg).numpy()
+    write_reference(folder, ids, refs, "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds")
+    print("qwen3-genai:", {k: float(np.abs(v).max()) for k, v in refs.items()})
+
+
+def build_smollm2_optimum():
+    """Stand-in for HuggingFaceTB/SmolLM2-135M-Instruct's onnx/: LlamaForCausalLM, 9:3-style GQA (here 6 / 2),
+    tied head, float16 KV in fp16/q4f16 (its kv_cache_dtype), and the optional num_logits_to_keep input."""
+    folder = os.path.join(HERE, "smollm2-optimum")
+    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    tok = toks.smollm2_tokenizer()
+    V = tok["vocab_size"]
+    cfg = {
+        "architectures": ["LlamaForCausalLM"], "attention_bias": False, "attention_dropout": 0.0, "bos_token_id": 1,
+        "eos_token_id": 2, "head_dim": 16, "hidden_act": "silu", "hidden_size": 96, "initializer_range": 0.041666666666666664,
+        "intermediate_size": 128, "is_llama_config": True, "max_position_embeddings": 8192, "mlp_bias": False,
+        "model_type": "llama", "num_attention_heads": 6, "num_hidden_layers": 2, "num_key_value_heads": 2,
+        "pad_token_id": 2, "pretraining_tp": 1, "rms_norm_eps": 1e-5, "rope_interleaved": False, "rope_scaling": None,
+        "rope_theta": 100000, "tie_word_embeddings": True, "torch_dtype": "bfloat16", "transformers_version": "4.42.3",
+        "use_cache": True, "vocab_size": V,
+        "transformers.js_config": {"kv_cache_dtype": {"q4f16": "float16", "fp16": "float16"}},
+    }
+    W = weights(cfg, seed=135)
+    write_json(os.path.join(folder, "config.json"), cfg)
+    write_json(os.path.join(folder, "generation_config.json"), {
+        "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 2, "transformers_version": "4.42.3"})
+    write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
+    write_json(os.path.join(folder, "tokenizer_config.json"), tok["tokenizer_config"])
+    rng = np.random.RandomState(17)
+    ids = [int(i) for i in rng.randint(0, tok["n_tokens"], size=12)]
+    refs = {}
+    for dtype, mode in OPTIMUM_VARIANTS.items():
+        model, used = optimum_graph(cfg, W, mode, kv16=True, logits_to_keep=True)
+        onnx.checker.check_model(model)
+        onnx.save(model, os.path.join(folder, "onnx", FILE[dtype]))
+        refs[dtype] = qwen2_forward(ids, used, cfg, q8=(mode == "q8")).numpy()
+    write_reference(folder, ids, refs, "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds")
+    print("smollm2-optimum:", {k: float(np.abs(v).max()) for k, v in refs.items()})
+
+
 if __name__ == "__main__":
     torch.manual_seed(0)
     build_qwen25_optimum()
     build_gemma3_custom()
+    build_qwen3_genai()
+    build_smollm2_optimum()

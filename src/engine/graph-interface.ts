@@ -9,6 +9,9 @@
  * - Attention that reads the mask only as sequence lengths (com.microsoft GroupQueryAttention: seqlens_k
  *   and total_sequence_length) cannot run padded rows, and onnxruntime refuses batch > 1 for a multi-token
  *   step with past. Such graphs run one row per forward pass (`rowsOneAtATime`), which ModelInfo reports.
+ * - Dynamically quantized graphs (q8/int8/uint8: DynamicQuantizeLinear + MatMulInteger) quantize each
+ *   activation tensor with one scale for the whole call, so batching would make a row's result depend on
+ *   its batch mates; they also run one row per pass. (A cached step still differs from a full pass.)
  * - Logits and KV tensors may be float16: as Uint16Array bits (Node, older browsers) or Float16Array
  *   (browsers that have it); logits are converted to Float32Array, KV is kept as raw 16-bit patterns.
  */
@@ -34,6 +37,7 @@ interface Meta {
 }
 
 const GQA = new TextEncoder().encode('GroupQueryAttention');
+const DYNAMIC_QUANT = new TextEncoder().encode('DynamicQuantizeLinear');
 
 /** Whether the bytes contain the ASCII string (op types are stored as plain strings in the protobuf). */
 export function bytesContain(haystack: Uint8Array, needle: Uint8Array): boolean {
@@ -69,10 +73,15 @@ export function inspectGraph(
     notes.push(`KV shape from the graph (${numKvHeads} heads × ${headDim}) differs from config.json (${fallback.numKvHeads} × ${fallback.headDim}); the graph's is used`);
   }
   const hasPositionIds = inputs.includes('position_ids');
-  const rowsOneAtATime = bytesContain(graphBytes, GQA);
+  const gqa = bytesContain(graphBytes, GQA);
+  const dynamicQuant = bytesContain(graphBytes, DYNAMIC_QUANT);
+  const rowsOneAtATime = gqa || dynamicQuant;
   if (!hasPositionIds) notes.push('no position_ids input: positions come from the attention mask inside the graph');
-  if (rowsOneAtATime) {
+  if (gqa) {
     notes.push('GroupQueryAttention reads the mask only as sequence lengths, so padded batches would be wrong: batched steps run one row per forward pass');
+  }
+  if (dynamicQuant) {
+    notes.push("dynamic int8 quantization (DynamicQuantizeLinear) scales each call's activations by their joint range, so a row's logits would depend on the other rows of its batch: batched steps run one row per forward pass");
   }
   if (kvType === 'float16') notes.push('KV cache in float16');
   return {
