@@ -1,6 +1,7 @@
 /**
  * The engine on the hub-faithful stand-ins (models/standins/<family>-<style>, built by
- * models/standins/build.py): per stand-in × variant on onnxruntime-node, logits of a plain forward
+ * models/standins/build.py): per stand-in × variant × backend (onnxruntime-node; onnxruntime-web's WASM
+ * build in Node), logits of a plain forward
  * equal an independent PyTorch forward of the same weights (reference-<dtype>.bin), a 4-sample batched
  * step (different past and new lengths) equals 4 one-at-a-time runs, and compare and answers run on it
  * and agree with plain full passes.
@@ -104,13 +105,14 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+for (const backend of ['node', 'wasm'] as const) {
 for (const { folder, dtypes, batching, kv16 } of STANDINS) {
   for (const dtype of dtypes) {
-    describe(`${folder.split('/').pop()} ${dtype} (onnxruntime-node)`, () => {
+    describe(`${folder.split('/').pop()} ${dtype} (${backend === 'node' ? 'onnxruntime-node' : 'onnxruntime-web WASM'})`, () => {
       let engine: LabEngine;
       const ref = reference(resolve(folder), dtype);
       beforeAll(async () => {
-        engine = createNodeEngine('node');
+        engine = createNodeEngine(backend);
         await engine.load(resolve(folder), { dtype });
       });
       afterAll(async () => {
@@ -129,7 +131,7 @@ for (const { folder, dtypes, batching, kv16 } of STANDINS) {
         const out = await engine.score(ref.ids);
         expect(out.dims).toEqual(ref.dims);
         const d = maxAbsDiff(out.data, ref.logits);
-        console.log(`${folder} ${dtype}: max |Δlogit| vs reference ${d.toExponential(2)}`);
+        console.log(`${folder} ${dtype} ${backend}: max |Δlogit| vs reference ${d.toExponential(2)}`);
         expect(d).toBeLessThan(TOL[dtype]!);
         // the control: the comparison can fail (the logits are far from constant)
         expect(maxAbsDiff(out.data.subarray(0, ref.dims[1]), ref.logits.subarray(ref.dims[1], 2 * ref.dims[1]))).toBeGreaterThan(1);
@@ -162,7 +164,7 @@ for (const { folder, dtypes, batching, kv16 } of STANDINS) {
         const V = out.dims[1]!;
         let worst = 0;
         for (let b = 0; b < 4; b++) worst = Math.max(worst, close(dtype, out.data.subarray(b * V, (b + 1) * V), single[b]!, V));
-        console.log(`${folder} ${dtype}: batched vs one at a time max |Δ${dtype === 'q8' ? 'p' : 'logit'}| ${worst.toExponential(2)}`);
+        console.log(`${folder} ${dtype} ${backend}: batched vs one at a time max |Δ${dtype === 'q8' ? 'p' : 'logit'}| ${worst.toExponential(2)}`);
         // a second batched step on the (now padded) rows still equals single runs
         const more = [[ids[0]!], [ids[1]!], [ids[2]!], [ids[3]!]];
         const out2 = await engine.stepBatch(created, more);
@@ -217,6 +219,7 @@ for (const { folder, dtypes, batching, kv16 } of STANDINS) {
       });
     });
   }
+}
 }
 
 describe('stand-ins: tokenizer, special tokens, templates, stop ids (the real families\' behaviour)', () => {
