@@ -114,8 +114,9 @@ def optimum_graph(cfg, W, mode, kv16=False, logits_to_keep=False):
     allowed = g.op("And", [causal, g.op("Unsqueeze", [g.op("Cast", [am], to=BOOL), g.i64(1, 2, 3)])])
     bias = g.op("Where", [allowed, g.const(np.array(0, dtype=dt)), g.const(np.array(np.finfo(dt).min, dtype=dt))])
 
-    def rot(t):
-        a, b = g.op("Split", [t], n_out=2, axis=-1)
+    def rot(t):  # rotate_half with two Slices, as torch.onnx writes x[..., :d/2] and x[..., d/2:]
+        a = g.op("Slice", [t, g.i64(0), g.i64(dh // 2), g.i64(-1)])
+        b = g.op("Slice", [t, g.i64(dh // 2), g.i64(dh), g.i64(-1)])
         return g.op("Concat", [g.op("Neg", [b]), a], axis=-1)
 
     def heads(t, n):
