@@ -16,8 +16,11 @@
  *   reference does the same in float64; a rounding tie that lands differently moves one activation by one
  *   step: bound 0.05.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startHubServer } from '../../e2e/hub-server';
+import { CATALOG } from './catalog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compare } from '../lab/compare';
 import { answersAt, scoreAnswers } from '../lab/answers';
@@ -286,4 +289,33 @@ describe('stand-ins: tokenizer, special tokens, templates, stop ids (the real fa
     ) as unknown as string;
     expect(two).toBe('<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\nhm\n</think>\n\nHello<|im_end|>\n');
   });
+});
+
+describe('stand-ins under the catalog\'s repo ids, through a hub stand-in on 127.0.0.1', () => {
+  // each stand-in served as the catalog's tuned repo of its family (revision as the catalog pins it)
+  const served: { family: string; folder: string; dtype: Dtype }[] = [
+    { family: 'gemma-3-270m', folder: 'models/standins/gemma-3-custom', dtype: 'q4f16' }, // external data
+    { family: 'qwen3-0.6b', folder: 'models/standins/qwen3-genai', dtype: 'fp16' }, // float16 logits
+    { family: 'qwen2.5-0.5b', folder: 'models/standins/qwen2.5-optimum', dtype: 'q4' },
+    { family: 'smollm2-135m', folder: 'models/standins/smollm2-optimum', dtype: 'fp16' }, // float16 KV
+  ];
+  for (const { family, folder, dtype } of served) {
+    it(`${family}: loads by hub id and gives the reference logits`, async () => {
+      const entry = CATALOG.find((c) => c.id === family)!;
+      const repo = entry.tuned!;
+      const hub = await startHubServer({ [repo.repo]: resolve(folder) });
+      try {
+        const e = createNodeEngine('node', { endpoint: hub.endpoint, cacheDir: mkdtempSync(join(tmpdir(), 'wpl-standins-')) });
+        const id = repo.revision === 'main' ? repo.repo : `${repo.repo}@${repo.revision}`;
+        await e.load(id, { dtype });
+        const ref = reference(resolve(folder), dtype);
+        const out = await e.score(ref.ids);
+        expect(maxAbsDiff(out.data, ref.logits)).toBeLessThan(TOL[dtype]!);
+        expect(hub.requests.some((r) => r.endsWith('.onnx'))).toBe(true);
+        await e.dispose();
+      } finally {
+        await hub.close();
+      }
+    });
+  }
 });
