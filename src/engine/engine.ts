@@ -50,6 +50,8 @@ export interface Runtime {
   executionProviders: InferenceSession.SessionOptions['executionProviders'];
   /** Keep `present.*` outputs on the GPU between steps (WebGPU). */
   kvOnGpu: boolean;
+  /** WebGPU: whether the adapter has `shader-f16` (float16 graphs need it); absent when unknown. */
+  shaderF16?: boolean;
   extraSessionOptions?: Partial<InferenceSession.SessionOptions>;
 }
 
@@ -249,6 +251,12 @@ export class LabEngine implements Engine {
       presentOf.set(p, present);
     }
     const graph = inspectGraph(session, weights, { dtype, numKvHeads, headDim });
+    if (runtime.backend === 'webgpu' && runtime.shaderF16 === false && (dtype === 'fp16' || dtype === 'q4f16' || graph.kvType === 'float16')) {
+      // Without shader-f16 the float16 kernels fail to compile inside each run and the logits come back as
+      // garbage, not as an error (measured on SwiftShader): refuse at load.
+      await session.release();
+      throw new BackendError('webgpu', `${onnxFile} computes in float16, which needs the adapter's shader-f16 feature; this adapter lacks it: load q4 or fp32`);
+    }
 
     const eos = generationConfig['eos_token_id'] ?? config['eos_token_id'];
     const eosTokenIds = (Array.isArray(eos) ? eos : eos === undefined || eos === null ? [] : [eos]).map(Number);

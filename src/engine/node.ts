@@ -98,7 +98,8 @@ export async function nodeRuntime(backend: NodeBackend = 'node'): Promise<Runtim
   const ortAll = (await import('onnxruntime-web/all')) as unknown as typeof ortWeb;
   ortAll.env.wasm.numThreads = 1;
   ortAll.env.logLevel = 'error';
-  return { ort: ortAll as unknown as OrtModule, backend: 'webgpu', adapter, executionProviders: ['webgpu'], kvOnGpu: true };
+  const shaderF16 = Boolean((await (globalThis.navigator as Navigator).gpu.requestAdapter())?.features.has('shader-f16'));
+  return { ort: ortAll as unknown as OrtModule, backend: 'webgpu', adapter, executionProviders: ['webgpu'], kvOnGpu: true, shaderF16 };
 }
 
 /** An in-process engine for Node. */

@@ -49,7 +49,7 @@ export async function webRuntime(choice: BackendChoice, wasmBase: string): Promi
   const api = ort as unknown as OrtModule;
   if (choice === 'webgpu' || choice === 'auto') {
     const gpu = await webGpuAdapter();
-    if (gpu.ok) return { ort: api, backend: 'webgpu', adapter: gpu.name, executionProviders: ['webgpu'], kvOnGpu: true };
+    if (gpu.ok) return { ort: api, backend: 'webgpu', adapter: gpu.name, executionProviders: ['webgpu'], kvOnGpu: true, shaderF16: gpu.shaderF16 };
     if (choice === 'webgpu') throw new BackendError('webgpu', gpu.reason);
   }
   if (choice === 'node') throw new BackendError('node', 'onnxruntime-node does not run in a browser');
