@@ -21,7 +21,7 @@ import {
 } from './errors';
 import { blobSource, checkOnnxBytes, onnxFileFor, readJson, type FileSource } from './files';
 import { LabTokenizer } from './tokenizer';
-import { inspectGraph, kvBits, toFloat32, type GraphInterface } from './graph-interface';
+import { inspectGraph, kvBits, toFloat32, trustedContext, type GraphInterface } from './graph-interface';
 import type {
   Backend,
   ChatMessage,
@@ -257,6 +257,8 @@ export class LabEngine implements Engine {
       await session.release();
       throw new BackendError('webgpu', `${onnxFile} computes in float16, which needs the adapter's shader-f16 feature; this adapter lacks it: load q4 or fp32`);
     }
+    const trusted = trustedContext(config, graph, runtime.backend, contextLength);
+    if (trusted.note) graph.notes.push(trusted.note);
 
     const eos = generationConfig['eos_token_id'] ?? config['eos_token_id'];
     const eosTokenIds = (Array.isArray(eos) ? eos : eos === undefined || eos === null ? [] : [eos]).map(Number);
@@ -269,7 +271,7 @@ export class LabEngine implements Engine {
       dtype,
       modelType,
       vocabSize,
-      contextLength,
+      contextLength: trusted.contextLength,
       numLayers: pastNames.length / 2,
       numKvHeads: graph.numKvHeads,
       headDim: graph.headDim,

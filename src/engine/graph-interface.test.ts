@@ -3,7 +3,7 @@
  * a Float16Array-like view reinterpreted (not converted), and op-type detection in graph bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { bytesContain, halfBitsToFloat, kvBits, toFloat32 } from './graph-interface';
+import { bytesContain, halfBitsToFloat, kvBits, toFloat32, trustedContext } from './graph-interface';
 
 describe('float16 logits and KV', () => {
   it('decodes float16 bit patterns (normal, subnormal, zero, ±inf, NaN)', () => {
@@ -47,5 +47,23 @@ describe('op detection in graph bytes', () => {
     expect(bytesContain(enc.encode('GGroupQueryAttention'), needle)).toBe(true);
     expect(bytesContain(enc.encode('GroupQueryAttentio'), needle)).toBe(false);
     expect(bytesContain(enc.encode('GroupQueryAttentiom GroupQuery'), needle)).toBe(false);
+  });
+});
+
+describe('trusted context on WebGPU (sliding-window GQA graphs)', () => {
+  const gemma = { sliding_window: 512, layer_types: ['sliding_attention', 'full_attention'] };
+  it('limits a GQA graph with sliding layers to its window on WebGPU only, and says why', () => {
+    const r = trustedContext(gemma, { gqa: true }, 'webgpu', 32768);
+    expect(r.contextLength).toBe(512);
+    expect(r.note).toContain('512 tokens');
+    expect(trustedContext(gemma, { gqa: true }, 'wasm', 32768)).toEqual({ contextLength: 32768 });
+    expect(trustedContext(gemma, { gqa: true }, 'node', 32768)).toEqual({ contextLength: 32768 });
+    expect(trustedContext(gemma, { gqa: false }, 'webgpu', 32768)).toEqual({ contextLength: 32768 });
+  });
+  it('leaves models without sliding layers alone (Qwen2.5 declares a window but does not use it)', () => {
+    expect(trustedContext({ sliding_window: 32768, use_sliding_window: false }, { gqa: true }, 'webgpu', 32768).contextLength).toBe(32768);
+    expect(trustedContext({ sliding_window: 4096, use_sliding_window: false }, { gqa: true }, 'webgpu', 32768).contextLength).toBe(32768);
+    expect(trustedContext({ sliding_window: null }, { gqa: true }, 'webgpu', 40960).contextLength).toBe(40960);
+    expect(trustedContext({ sliding_window: 512, _sliding_window_pattern: 6 }, { gqa: true }, 'webgpu', 32768).contextLength).toBe(512);
   });
 });

@@ -26,6 +26,8 @@ export interface GraphInterface {
   headDim: number;
   /** Attention reads the mask as lengths only: run each row in its own forward pass. */
   rowsOneAtATime: boolean;
+  /** The graph uses com.microsoft GroupQueryAttention. */
+  gqa: boolean;
   /** Human-readable facts about the graph the engine adapted to (shown with the model). */
   notes: string[];
 }
@@ -92,7 +94,34 @@ export function inspectGraph(
     numKvHeads,
     headDim,
     rowsOneAtATime,
+    gqa,
     notes,
+  };
+}
+
+/**
+ * The context a model can be trusted with on this backend. On WebGPU, GroupQueryAttention ignored
+ * `local_window_size` (measured on the Gemma-3 stand-in: exact up to the window, wrong from position
+ * `sliding_window` on, while CPU and WASM apply it), so a model with sliding-window layers is limited to
+ * its window there. Returns the limit and, when it is lowered, a note saying why.
+ */
+export function trustedContext(
+  config: Record<string, unknown>,
+  graph: Pick<GraphInterface, 'gqa'>,
+  backend: string,
+  contextLength: number,
+): { contextLength: number; note?: string } {
+  const window = config['sliding_window'];
+  const layerTypes = config['layer_types'];
+  const sliding = Array.isArray(layerTypes)
+    ? layerTypes.includes('sliding_attention')
+    : config['use_sliding_window'] === true || typeof config['sliding_window_pattern'] === 'number' || typeof config['_sliding_window_pattern'] === 'number';
+  if (backend !== 'webgpu' || !graph.gqa || !sliding || typeof window !== 'number' || !(window > 0) || window >= contextLength) {
+    return { contextLength };
+  }
+  return {
+    contextLength: window,
+    note: `context limited to the sliding window (${window} tokens) on WebGPU: its GroupQueryAttention does not apply the window, so longer contexts would give wrong logits (CPU and WASM run the full ${contextLength})`,
   };
 }
 
