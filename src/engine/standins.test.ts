@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startHubServer } from '../../e2e/hub-server';
 import { CATALOG } from './catalog';
+import { main } from '../cli/main';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compare } from '../lab/compare';
 import { answersAt, scoreAnswers } from '../lab/answers';
@@ -318,4 +319,27 @@ describe('stand-ins under the catalog\'s repo ids, through a hub stand-in on 127
       }
     });
   }
+});
+
+describe('the CLI on the stand-ins', () => {
+  it('lab logits --dtype loads the variant, lists the graph notes, and gives the engine\'s numbers', async () => {
+    const lines: string[] = [];
+    const ctx = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(`ERR ${l}`) };
+    const folder = resolve('models/standins/gemma-3-custom');
+    expect(await main(['logits', '--model', folder, '--dtype', 'q4f16', '--text', 'The capital', '--top', '3', '--json'], ctx)).toBe(0);
+    const j = JSON.parse(lines.at(-1)!) as { dtype: string; batching: string; graph_notes: string[]; tokens: { id: number }[]; next: { top: { id: number; logit: number }[] } };
+    expect(j.dtype).toBe('q4f16');
+    expect(j.batching).toBe('one-row-per-pass');
+    expect(j.graph_notes).toContain('KV cache in float16');
+    // the same numbers from the engine directly
+    const e = createNodeEngine('node');
+    await e.load(folder, { dtype: 'q4f16' });
+    const ids = await e.encode('The capital');
+    expect(j.tokens.map((t) => t.id)).toEqual(ids);
+    const { seq, logits } = await e.createSequence(ids);
+    await e.release(seq);
+    expect(Math.abs(j.next.top[0]!.logit - logits.data[j.next.top[0]!.id]!)).toBeLessThan(1e-6);
+    await e.dispose();
+    expect(await main(['logits', '--model', folder, '--dtype', 'q9', '--text', 'x'], ctx)).toBe(2);
+  });
 });
