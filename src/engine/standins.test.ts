@@ -343,3 +343,59 @@ describe('the CLI on the stand-ins', () => {
     expect(await main(['logits', '--model', folder, '--dtype', 'q9', '--text', 'x'], ctx)).toBe(2);
   });
 });
+
+describe('controls: each adaptation matters (turned off, the stand-in shows the failure it prevents)', () => {
+  type Internals = { loaded: { graph: { rowsOneAtATime: boolean }; session: { run: (f: Record<string, unknown>) => Promise<Record<string, { dims: readonly number[] }>> } } };
+
+  it('GQA graphs: a padded batch would be refused or wrong, so rows run one per pass', async () => {
+    const e = createNodeEngine('node');
+    await e.load(resolve('models/standins/gemma-3-custom'), { dtype: 'fp32' });
+    const ids = reference(resolve('models/standins/gemma-3-custom'), 'fp32').ids;
+    const a = (await e.createSequence(ids.slice(0, 3))).seq;
+    const b = (await e.createSequence(ids.slice(0, 6))).seq;
+    (e as unknown as Internals).loaded.graph.rowsOneAtATime = false;
+    await expect(e.stepBatch([a, b], [ids.slice(3, 5), ids.slice(6, 7)])).rejects.toThrow(/batch_size must be 1/);
+    await e.dispose();
+  });
+
+  it('q8 graphs: in a padded batch a row depends on its batch mates, so rows run one per pass', async () => {
+    const folder = resolve('models/standins/smollm2-optimum');
+    const e = createNodeEngine('node');
+    await e.load(folder, { dtype: 'q8' });
+    const ids = reference(folder, 'q8').ids;
+    const run = async () => {
+      const a = (await e.createSequence(ids.slice(0, 4))).seq;
+      const b = (await e.createSequence(ids.slice(2, 9))).seq;
+      const out = await e.stepBatch([a, b], [ids.slice(4, 6), ids.slice(9, 12)]);
+      await e.release(a);
+      await e.release(b);
+      return out.data.slice(0, out.dims[1]!);
+    };
+    const alone = await run();
+    (e as unknown as Internals).loaded.graph.rowsOneAtATime = false;
+    const padded = await run();
+    expect(maxAbsDiff(alone, padded)).toBeGreaterThan(1e-2);
+    await e.dispose();
+  });
+
+  it('num_logits_to_keep: declared by the SmolLM2 stand-in, sent as 1 for a last-position step, 0 for all', async () => {
+    const e = createNodeEngine('node');
+    await e.load(resolve('models/standins/smollm2-optimum'), { dtype: 'fp32' });
+    const session = (e as unknown as Internals).loaded.session;
+    const run = session.run.bind(session);
+    const seen: { keep: bigint; logitsRows: number }[] = [];
+    session.run = async (feeds) => {
+      const out = await run(feeds);
+      const keep = (feeds['num_logits_to_keep'] as { data: BigInt64Array }).data[0]!;
+      seen.push({ keep, logitsRows: out['logits']!.dims[1]! });
+      return out;
+    };
+    const { seq } = await e.createSequence([5, 6, 7, 8]);
+    await e.step(seq, [9, 10], { all: true });
+    expect(seen).toEqual([
+      { keep: 1n, logitsRows: 1 },
+      { keep: 0n, logitsRows: 2 },
+    ]);
+    await e.dispose();
+  });
+});
