@@ -494,9 +494,49 @@ def build_smollm2_optimum():
     print("smollm2-optimum:", {k: float(np.abs(v).max()) for k, v in refs.items()})
 
 
+def build_smollm2_base_optimum():
+    """Stand-in for onnx-community/SmolLM2-135M-ONNX (the base, made by the convert-to-onnx space, i.e.
+    transformers.js's convert.py): the same architecture and tokenizer as the instruct stand-in, other
+    weights, bos = eos = 0 (<|endoftext|>), no kv_cache_dtype, so its fp16 files keep float32 KV
+    (keep_io_types) while the instruct's take float16: one pair, two KV dtypes."""
+    folder = os.path.join(HERE, "smollm2-base-optimum")
+    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    tok = toks.smollm2_tokenizer()
+    tc = dict(tok["tokenizer_config"])
+    del tc["chat_template"]
+    tc.update({"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>"})
+    tc.pop("pad_token", None)
+    V = tok["vocab_size"]
+    cfg = {
+        "architectures": ["LlamaForCausalLM"], "attention_bias": False, "attention_dropout": 0.0, "bos_token_id": 0,
+        "eos_token_id": 0, "head_dim": 16, "hidden_act": "silu", "hidden_size": 96, "initializer_range": 0.041666666666666664,
+        "intermediate_size": 128, "is_llama_config": True, "max_position_embeddings": 8192, "mlp_bias": False,
+        "model_type": "llama", "num_attention_heads": 6, "num_hidden_layers": 2, "num_key_value_heads": 2,
+        "pretraining_tp": 1, "rms_norm_eps": 1e-5, "rope_interleaved": False, "rope_scaling": None,
+        "rope_theta": 100000, "tie_word_embeddings": True, "torch_dtype": "bfloat16", "transformers_version": "4.40.1",
+        "use_cache": True, "vocab_size": V,
+    }
+    W = weights(cfg, seed=136)
+    write_json(os.path.join(folder, "config.json"), cfg)
+    write_json(os.path.join(folder, "generation_config.json"), {"bos_token_id": 0, "eos_token_id": 0, "transformers_version": "4.40.1"})
+    write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
+    write_json(os.path.join(folder, "tokenizer_config.json"), tc)
+    rng = np.random.RandomState(17)
+    ids = [int(i) for i in rng.randint(0, tok["n_tokens"], size=12)]
+    refs = {}
+    for dtype, mode in OPTIMUM_VARIANTS.items():
+        model, used = optimum_graph(cfg, W, mode)
+        onnx.checker.check_model(model)
+        onnx.save(model, os.path.join(folder, "onnx", FILE[dtype]))
+        refs[dtype] = qwen2_forward(ids, used, cfg, q8=(mode == "q8")).numpy()
+    write_reference(folder, ids, refs, "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds")
+    print("smollm2-base-optimum:", {k: float(np.abs(v).max()) for k, v in refs.items()})
+
+
 if __name__ == "__main__":
     torch.manual_seed(0)
     build_qwen25_optimum()
     build_gemma3_custom()
     build_qwen3_genai()
     build_smollm2_optimum()
+    build_smollm2_base_optimum()
