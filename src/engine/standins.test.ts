@@ -25,6 +25,8 @@ import { main } from '../cli/main';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compare } from '../lab/compare';
 import { answersAt, scoreAnswers } from '../lab/answers';
+import { injectTrace } from '../lab/inject';
+import { sampleBatch } from '../lab/sweep';
 import { logSoftmax } from '../lab/distributions';
 import type { LabEngine } from './engine';
 import { createNodeEngine } from './node';
@@ -446,4 +448,48 @@ describe('compare on a stand-in pair whose KV dtypes differ (SmolLM2 base float3
     await base.dispose();
     await tuned.dispose();
   });
+});
+
+describe('sweep and inject on the stand-ins (padded, row-per-pass and float16-logits graphs)', () => {
+  const cases: { folder: string; dtype: Dtype }[] = [
+    { folder: 'models/standins/qwen2.5-optimum', dtype: 'fp32' },
+    { folder: 'models/standins/gemma-3-custom', dtype: 'q4' },
+    { folder: 'models/standins/qwen3-genai', dtype: 'fp16' },
+  ];
+  for (const { folder, dtype } of cases) {
+    it(`${folder.split('/').pop()} ${dtype}: batched samples are each model-exact and independent of the batch size`, async () => {
+      const e = createNodeEngine('node');
+      await e.load(resolve(folder), { dtype });
+      const context = await e.encode('The capital of France is');
+      const opts = { maxTokens: 6, seed: 7, stopIds: [] as number[] };
+      const four = await sampleBatch(e, context, 1, 0, { ...opts, samples: 4 });
+      const two = await sampleBatch(e, context, 1, 0, { ...opts, samples: 2 });
+      expect(two.samples).toEqual(four.samples.slice(0, 2));
+      // every recorded log-probability equals a plain full pass over context + sample
+      const tol = dtype === 'fp16' ? 2e-2 : 1e-4;
+      for (let i = 0; i < 4; i++) {
+        const s = four.samples[i]!;
+        const full = await e.score([...context, ...s]);
+        const V = full.dims[1]!;
+        s.forEach((id, k) => {
+          const lp = logSoftmax(full.data.subarray((context.length - 1 + k) * V, (context.length + k) * V))[id]!;
+          expect(Math.abs(four.logps[i]![k]! - lp)).toBeLessThan(tol);
+        });
+      }
+      const r = await injectTrace(e, context, { afterTokens: 2, injection: ' robot', steps: 4, stopIds: [] });
+      expect(r.trace).toHaveLength(4);
+      expect(['recovered', 'ended', 'diverged']).toContain(r.outcome);
+      for (const p of r.trace) if (p.kl !== null) expect(p.kl).toBeGreaterThanOrEqual(0);
+      // the clean run is greedy: each of its tokens is the argmax of a plain full pass
+      const clean = [...r.clean.context, ...r.clean.continuation];
+      const cf = await e.score(clean);
+      const W = cf.dims[1]!;
+      r.clean.continuation.forEach((id, k) => {
+        const at = r.clean.context.length - 1 + k;
+        const rowData = cf.data.subarray(at * W, (at + 1) * W);
+        expect(rowData[id]).toBeCloseTo(Math.max(...rowData), dtype === 'fp16' ? 1 : 4);
+      });
+      await e.dispose();
+    });
+  }
 });
