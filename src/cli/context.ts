@@ -1,6 +1,6 @@
 /** What every CLI command gets: output sinks and the way to open a model. */
 import { createNodeEngine, type NodeBackend } from '../engine/node';
-import type { Engine } from '../engine/types';
+import type { Dtype, Engine } from '../engine/types';
 import { choice } from './args';
 
 export interface CommandContext {
@@ -14,10 +14,15 @@ export function backendOption(values: Record<string, unknown>): NodeBackend {
   return choice(values, 'backend', ['node', 'wasm', 'webgpu'] as const, 'node');
 }
 
-export async function openModel(source: string, backend: NodeBackend, ctx: CommandContext): Promise<Engine> {
+/** `--dtype`: which weight variant (`onnx/model{_suffix}.onnx`) to load; fp32 by default. */
+export function dtypeOption(values: Record<string, unknown>): Dtype {
+  return choice(values, 'dtype', ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const, 'fp32');
+}
+
+export async function openModel(source: string, backend: NodeBackend, ctx: CommandContext, dtype?: Dtype): Promise<Engine> {
   const engine = createNodeEngine(backend, ctx.cacheDir ? { cacheDir: ctx.cacheDir } : {});
   try {
-    const info = await engine.load(source);
+    const info = await engine.load(source, dtype ? { dtype } : {});
     for (const n of info.notes ?? []) ctx.err(`note: ${n}`);
   } catch (err) {
     await engine.dispose().catch(() => {});

@@ -26,6 +26,7 @@ import { blobSource, checkOnnxBytes, onnxFileFor, readJson, type FileSource } fr
 import { rowProblem } from './logits-check';
 import { float16Use } from './onnx-proto';
 import { LabTokenizer } from './tokenizer';
+import { inspectGraph, kvBits, toFloat32, trustedContext, type GraphInterface } from './graph-interface';
 import type {
   Backend,
   ChatMessage,
@@ -151,6 +152,7 @@ interface Loaded {
   hasCacheBranch: boolean;
   /** WebGPU only: the device's errors and loss. */
   gpu: GpuWatch | null;
+  graph: GraphInterface;
 }
 
 function num(config: Json, key: string): number | undefined {
@@ -326,9 +328,9 @@ export class LabEngine implements Engine {
       if (!session.outputNames.includes(present)) throw new ModelFileError(onnxFile, `has ${p} but no output ${present}`);
       presentOf.set(p, present);
     }
-    const meta = (session as unknown as { inputMetadata?: { name: string; type?: string }[] }).inputMetadata;
-    const pastMeta = Array.isArray(meta) ? meta.find((m) => m.name === pastNames[0]) : undefined;
-    const kvType = pastMeta?.type === 'float16' || (!pastMeta?.type && (dtype === 'fp16' || dtype === 'q4f16')) ? 'float16' : 'float32';
+    const graph = inspectGraph(session, weights, { dtype, numKvHeads, headDim });
+    const trusted = trustedContext(config, graph, runtime.backend, contextLength);
+    if (trusted.note) graph.notes.push(trusted.note);
 
     const eos = generationConfig['eos_token_id'] ?? config['eos_token_id'];
     const eosTokenIds = (Array.isArray(eos) ? eos : eos === undefined || eos === null ? [] : [eos]).map(Number);
@@ -341,16 +343,18 @@ export class LabEngine implements Engine {
       dtype,
       modelType,
       vocabSize,
-      contextLength,
+      contextLength: trusted.contextLength,
       numLayers: pastNames.length / 2,
-      numKvHeads,
-      headDim,
+      numKvHeads: graph.numKvHeads,
+      headDim: graph.headDim,
       eosTokenIds,
       bosTokenId: typeof bos === 'number' ? bos : null,
       hasChatTemplate: tokenizer.hasChatTemplate,
       weightBytes: weights.length + externalData.reduce((s, e) => s + e.data.length, 0),
       ...(backendNote ? { backendNote } : {}),
       ...(source.notes?.length ? { notes: [...source.notes] } : {}),
+      batching: graph.rowsOneAtATime ? 'one-row-per-pass' : 'padded',
+      graphNotes: graph.notes,
     };
     onProgress?.({ file: onnxFile, loaded: weights.length, total: weights.length, overallLoaded: info.weightBytes, overallTotal: info.weightBytes, phase: 'ready' });
     return {
@@ -360,9 +364,10 @@ export class LabEngine implements Engine {
       tokenizer,
       pastNames,
       presentOf,
-      kvType,
-      hasPositionIds: inputs.includes('position_ids'),
-      hasCacheBranch: inputs.includes('use_cache_branch'),
+      kvType: graph.kvType,
+      hasPositionIds: graph.hasPositionIds,
+      hasCacheBranch: graph.hasCacheBranch,
+      graph,
       gpu,
     };
   }
@@ -505,7 +510,7 @@ export class LabEngine implements Engine {
   private cpuOf(block: KvBlock): Promise<Map<string, KvArray>> {
     if (!block.cpu) {
       const entries = [...block.tensors];
-      const download = Promise.all(entries.map(async ([name, t]) => [name, (await t.getData()) as KvArray] as const)).then((pairs) => new Map(pairs));
+      const download = Promise.all(entries.map(async ([name, t]) => [name, kvBits(await t.getData())] as const)).then((pairs) => new Map(pairs));
       // A failed download is not remembered: the next caller tries again.
       download.catch(() => {
         if (block.cpu === download) block.cpu = undefined;
@@ -616,6 +621,22 @@ export class LabEngine implements Engine {
     return out!;
   }
 
+  /** A batched step on a graph that cannot run padded rows: one forward pass per row, the results laid
+   *  out as one padded batch would give them (positions past a row's width are zero with `all`). */
+  private async forwardRowByRow(rows: SeqState[], ids: number[][], all: boolean, L: number): Promise<Logits> {
+    const outs: Logits[] = [];
+    for (let b = 0; b < rows.length; b++) outs.push(await this.forward([rows[b]!], [ids[b]!], all));
+    const V = outs[0]!.dims[outs[0]!.dims.length - 1]!;
+    if (!all) {
+      const data = new Float32Array(rows.length * V);
+      outs.forEach((o, b) => data.set(o.data, b * V));
+      return { data, dims: [rows.length, V] };
+    }
+    const data = new Float32Array(rows.length * L * V);
+    outs.forEach((o, b) => data.set(o.data, b * L * V));
+    return { data, dims: [rows.length, L, V] };
+  }
+
   /** One forward pass for several rows; moves each row's state to the new block. */
   private async forward(rows: SeqState[], ids: number[][], all: boolean): Promise<Logits> {
     const m = this.model;
@@ -635,6 +656,8 @@ export class LabEngine implements Engine {
         if (!Number.isInteger(t) || t < 0 || t >= V) throw new RangeError(`token id ${t} is outside the vocabulary (0..${V - 1})`);
       }
     }
+
+    if (m.graph.rowsOneAtATime && B > 1) return this.forwardRowByRow(rows, ids, all, L);
 
     const past = await this.pastFor(m, rows);
     const P = past.length;
@@ -663,6 +686,9 @@ export class LabEngine implements Engine {
     };
     if (m.hasPositionIds) feeds['position_ids'] = new T('int64', positions, [B, L]);
     if (m.hasCacheBranch) feeds['use_cache_branch'] = new T('bool', new Uint8Array([P > 0 ? 1 : 0]), [1]);
+    // Only the last position is needed, and it is the same column for every row: let the graph skip the rest.
+    const keepLast = !all && widths.every((w) => w === L);
+    if (m.graph.hasNumLogitsToKeep) feeds['num_logits_to_keep'] = new T('int64', new BigInt64Array([keepLast ? 1n : 0n]), []);
     for (const [name, t] of past.tensors) feeds[name] = t;
 
     const out = await this.run(m, feeds, () => {
@@ -679,23 +705,21 @@ export class LabEngine implements Engine {
     };
     const logitsTensor = out['logits'] as Tensor;
     const fullV = logitsTensor.dims[2]!;
+    const kept = logitsTensor.dims[1]!; // L, or 1 when num_logits_to_keep = 1 was honoured
     if (fullV !== V) {
       // Some exports pad the vocabulary; report what the model gives.
       m.info.vocabSize = fullV;
     }
-    let raw: Float32Array | Uint16Array;
-    if (logitsTensor.location === 'cpu') raw = logitsTensor.data as Float32Array | Uint16Array;
+    let raw: Float32Array;
+    if (logitsTensor.location === 'cpu') raw = toFloat32(logitsTensor.data);
     else {
-      raw = (await logitsTensor.getData()) as Float32Array | Uint16Array;
+      raw = toFloat32(await logitsTensor.getData());
       logitsTensor.dispose();
     }
-    // float16 logits: raw bits (Uint16Array), or a Float16Array whose values are already numbers.
-    if (!(raw instanceof Float32Array)) raw = raw instanceof Uint16Array ? halfToFloat(raw) : Float32Array.from(raw as ArrayLike<number>);
-
     // Every logits row handed on is checked first; a broken one discards the whole run.
     for (let b = 0; b < B; b++) {
-      for (let j = all ? 0 : widths[b]! - 1; j < widths[b]!; j++) {
-        const bad = rowProblem(raw, (b * L + j) * fullV, fullV);
+      for (let j = all ? L - kept : widths[b]! - 1; j < widths[b]!; j++) {
+        const bad = rowProblem(raw, (b * kept + j - (L - kept)) * fullV, fullV);
         if (bad) {
           discard();
           throw new NumericalError(bad.problem, rows[b]!.tokens.length + j, b, bad.count, fullV, m.info.backend);
@@ -719,23 +743,12 @@ export class LabEngine implements Engine {
     if (all) return { data: raw, dims: [B, L, fullV] };
     const last = new Float32Array(B * fullV);
     for (let b = 0; b < B; b++) {
-      const at = (b * L + widths[b]! - 1) * fullV;
+      const at = (b * kept + widths[b]! - 1 - (L - kept)) * fullV;
       last.set(raw.subarray(at, at + fullV), b * fullV);
     }
     return { data: last, dims: [B, fullV] };
   }
 }
 
-function halfToFloat(h: Uint16Array): Float32Array {
-  const out = new Float32Array(h.length);
-  for (let i = 0; i < h.length; i++) {
-    const x = h[i]!;
-    const sign = x & 0x8000 ? -1 : 1;
-    const exp = (x >> 10) & 0x1f;
-    const frac = x & 0x3ff;
-    out[i] = exp === 0 ? sign * 2 ** -14 * (frac / 1024) : exp === 31 ? (frac ? NaN : sign * Infinity) : sign * 2 ** (exp - 15) * (1 + frac / 1024);
-  }
-  return out;
-}
 
 export { LabAbortError };

@@ -62,6 +62,11 @@ export interface ModelInfo {
   backendNote?: string;
   /** Notes on how the files were got, e.g. that the cache was full and the model runs from memory. */
   notes?: string[];
+  /** How batched steps run: in one padded forward pass, or one row per pass (graphs whose attention reads
+   *  the mask only as lengths, e.g. GroupQueryAttention). Absent on engines that predate it. */
+  batching?: 'padded' | 'one-row-per-pass';
+  /** Facts about the graph's interface the engine adapted to (float16 KV, no position_ids, …). */
+  graphNotes?: string[];
 }
 
 /** A handle on a sequence state (tokens + KV cache) that lives inside the engine. */

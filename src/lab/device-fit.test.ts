@@ -57,11 +57,29 @@ describe('fitVariant', () => {
     expect(fitVariant(qwen, { backend: 'wasm', shaderF16: true, maxBufferSize: 0, budgetBytes: 900 * MB }).dtype).toBe('q8');
   });
 
+  it('on WebGPU never takes q8/int8/uint8, nor Gemma 3 in fp16/q4f16 (known wrong output there)', () => {
+    const m = model([v('q8', 100), v('int8', 100), v('uint8', 100), v('q4', 200)]);
+    const fit = fitVariant(m, gpu);
+    expect(fit.dtype).toBe('q4');
+    for (const e of fit.excluded) expect(e.reason).toContain('wrong output on WebGPU');
+    // the same files on WASM: q8 is fine there
+    expect(fitVariant(m, { backend: 'wasm', shaderF16: false, maxBufferSize: 0, budgetBytes: 10_000 * MB }).dtype).toBe('q8');
+    const gemma = { ...model([v('fp32', 1100), v('fp16', 550, true), v('q4f16', 300, true), v('q4', 400)]), repo: 'onnx-community/gemma-3-270m-it-ONNX' };
+    const g = fitVariant(gemma, { ...gpu, budgetBytes: 600 * MB });
+    expect(g.dtype).toBe('q4');
+    const reasons = Object.fromEntries(g.excluded.map((e) => [e.dtype, e.reason]));
+    expect(reasons['fp16']).toContain('onnxruntime#26732');
+    expect(reasons['q4f16']).toContain('onnxruntime#26732');
+    // another family's float16 variant is still taken
+    expect(fitVariant({ ...gemma, repo: 'org/other' }, { ...gpu, budgetBytes: 600 * MB }).dtype).toBe('fp16');
+  });
+
   it('follows the preference order whatever the catalog order', () => {
     const all = DTYPE_PREFERENCE.map((d, i) => v(d, 100 - i, d === 'fp16' || d === 'q4f16'));
     for (let drop = 0; drop < all.length; drop++) {
       const left = all.slice(drop).reverse();
-      expect(fitVariant(model(left), gpu).dtype).toBe(DTYPE_PREFERENCE[drop]);
+      // (on WebGPU the dynamically quantized ones are never taken: see the WebGPU test above)
+      expect(fitVariant(model(left), gpu).dtype).toBe(DTYPE_PREFERENCE.slice(drop).find((d) => !['q8', 'int8', 'uint8'].includes(d)));
     }
     // without shader-f16 the f16 ones are skipped
     expect(fitVariant(model([v('q4f16', 1, true), v('q4', 2)]), { ...gpu, shaderF16: false }).dtype).toBe('q4');

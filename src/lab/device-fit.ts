@@ -6,6 +6,10 @@
  * Rules:
  * - float16 variants (`needs: ['shader-f16']`: fp16, q4f16) run only on WebGPU with the adapter's
  *   `shader-f16` feature; the WASM backend runs them poorly, so there they are excluded.
+ * - known wrong on WebGPU, excluded there: q8/int8/uint8 (dynamic `MatMulInteger` decoders give gibberish:
+ *   transformers.js#1317, #1286, #1728) and Gemma 3 in fp16/q4f16 (float16 overflow in the residual
+ *   stream gives `<pad>`/`<unused>` garbage: onnxruntime#26732). Without `shader-f16`, q4f16 is out and q4
+ *   is taken instead (q4f16 would fail inside the first run, not at load).
  * - a variant whose files together exceed the download budget is excluded.
  * - of the variants left, the most exact wins: fp32 > fp16 > q8 > int8 > uint8 > q4f16 > q4 > bnb4.
  * - on WebGPU a file larger than the adapter's `maxBufferSize` is kept but flagged: one tensor of it
@@ -62,9 +66,16 @@ export function megabytes(bytes: number): string {
   return `${Math.round(bytes / 1e6)} MB`;
 }
 
-/** Why a variant cannot be used on this device, or null when it can. Budget and backend only. */
-export function variantProblem(v: CatalogVariant, device: DeviceProfile): string | null {
+/** Why a variant cannot be used on this device, or null when it can. Budget, backend, and the variants
+ *  known to give wrong output on WebGPU (`repo` names the model, for the Gemma 3 rule). */
+export function variantProblem(v: CatalogVariant, device: DeviceProfile, repo = ''): string | null {
   const f16 = v.needs.includes('shader-f16');
+  if (device.backend === 'webgpu' && (v.dtype === 'q8' || v.dtype === 'int8' || v.dtype === 'uint8')) {
+    return `${v.dtype}: dynamically quantized (MatMulInteger) decoders give wrong output on WebGPU (transformers.js#1317, #1286)`;
+  }
+  if (device.backend === 'webgpu' && /gemma-3/i.test(repo) && (v.dtype === 'fp16' || v.dtype === 'q4f16')) {
+    return `${v.dtype}: Gemma 3 in float16 overflows to garbage on WebGPU (onnxruntime#26732); fp32 or q4 run correctly`;
+  }
   if (f16 && device.backend === 'wasm') {
     return `${v.dtype}: float16 weights run poorly on the WASM backend; q8/q4 variants are preferred there`;
   }
@@ -96,7 +107,7 @@ export function fitVariant(model: CatalogModel, device: DeviceProfile): DeviceFi
   let chosen: CatalogVariant | null = null;
   let skippedMoreExact = false;
   for (const v of ordered) {
-    const problem = variantProblem(v, device);
+    const problem = variantProblem(v, device, model.repo);
     if (problem && !chosen) skippedMoreExact = true;
     if (problem) excluded.push({ dtype: v.dtype, bytes: variantBytes(v), reason: problem });
     else if (!chosen) chosen = v;
