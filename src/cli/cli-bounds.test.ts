@@ -95,7 +95,7 @@ describe('CLI bounds, checked before any work', () => {
     expect(c.err).toMatch(/--max-tokens asks for 1000 tokens .* context holds 512 tokens/);
     const i = await cli('inject', '--model', BASE, '--prompt', 'The old man', '--after-tokens', '400', '--injection', 'you are a murderer', '--steps', '200');
     expect(i.code).toBe(2);
-    expect(i.err).toMatch(/--steps asks for \d+ tokens \(--after-tokens \+ the injection \+ --steps\) .* context holds 512/);
+    expect(i.err).toMatch(/--steps asks for \d+ tokens \(--after-tokens \+ the injection or --window \+ --steps\) .* context holds 512/);
     // Within the context the same command runs.
     expect((await cli('sweep', '--model', BASE, '--prompt', 'The old man', '--temperatures', '1', '--samples', '2', '--max-tokens', '4')).code).toBe(0);
   });

@@ -24,7 +24,7 @@ import {
 } from './errors';
 import { blobSource, checkOnnxBytes, onnxFileFor, readJson, type FileSource } from './files';
 import { rowProblem } from './logits-check';
-import { float16Use } from './onnx-proto';
+import { float16Use, rotaryCacheLength } from './onnx-proto';
 import { LabTokenizer } from './tokenizer';
 import { inspectGraph, kvBits, toFloat32, trustedContext, type GraphInterface } from './graph-interface';
 import type {
@@ -329,7 +329,20 @@ export class LabEngine implements Engine {
       presentOf.set(p, present);
     }
     const graph = inspectGraph(session, weights, { dtype, numKvHeads, headDim });
-    const trusted = trustedContext(config, graph, runtime.backend, contextLength);
+    // A rotary cache shorter than config.json's context bounds the context: past it the graph's attention
+    // op fails (or, in some kernels, reads out of range), so the engine refuses with ContextOverflowError.
+    let graphContext = contextLength;
+    let rotary: number | null = null;
+    try {
+      rotary = rotaryCacheLength(weights);
+    } catch {
+      // not a protobuf: session creation would have failed already
+    }
+    if (rotary !== null && rotary < contextLength) {
+      graphContext = rotary;
+      graph.notes.push(`context limited to ${rotary} tokens: the graph's rotary cache (cos_cache) covers ${rotary} positions, config.json says ${contextLength}`);
+    }
+    const trusted = trustedContext(config, graph, runtime.backend, graphContext);
     if (trusted.note) graph.notes.push(trusted.note);
 
     const eos = generationConfig['eos_token_id'] ?? config['eos_token_id'];

@@ -122,6 +122,43 @@ export function float16Use(model: Uint8Array, limit = 4): string[] {
   return uses;
 }
 
+/**
+ * Positions a rotary cache in the graph covers: the smallest first dimension of the initializers named
+ * `cos_cache…` (onnxruntime-genai's builder and Gemma-3's script feed these to GroupQueryAttention /
+ * RotaryEmbedding, which fail past them). null when the graph has none. Throws RangeError when the bytes
+ * are not a protobuf.
+ */
+export function rotaryCacheLength(model: Uint8Array): number | null {
+  let best: number | null = null;
+  for (const m of fields(model)) {
+    if (m.no !== 7 || m.wire !== 2) continue; // ModelProto.graph
+    for (const g of fields(m.bytes)) {
+      if (g.no !== 5 || g.wire !== 2) continue; // GraphProto.initializer
+      let name = '';
+      const dims: number[] = [];
+      for (const t of fields(g.bytes)) {
+        if (t.no === 8 && t.wire === 2) name = text(t.bytes);
+        if (t.no === 1 && t.wire === 0) dims.push(t.value);
+        if (t.no === 1 && t.wire === 2) for (const d of fields(concatVarints(t.bytes))) dims.push(d.value);
+      }
+      if (/(^|[./_])cos_cache/.test(name) && dims.length >= 1 && dims[0]! > 0) best = best === null ? dims[0]! : Math.min(best, dims[0]!);
+    }
+  }
+  return best;
+}
+
+/** Packed repeated varints (`dims` written packed) re-keyed as field 1 so `fields` can read them. */
+function concatVarints(packed: Uint8Array): Uint8Array {
+  const out: number[] = [];
+  let i = 0;
+  while (i < packed.length) {
+    out.push(0x08);
+    do out.push(packed[i]!);
+    while (packed[i++]! & 0x80 && i < packed.length);
+  }
+  return new Uint8Array(out);
+}
+
 // ---- writer (test graphs) ----
 
 type Part = Uint8Array;

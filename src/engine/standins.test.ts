@@ -432,8 +432,10 @@ describe('compare on a stand-in pair whose KV dtypes differ (SmolLM2 base float3
     const prompt = 'The capital of France is';
     const r = await compare({ base, tuned, prompt, response: ' Paris, the city.' });
     const response = r.positions.map((p) => p.id);
-    const ctxB = await base.encode(prompt);
-    const ctxT = await tuned.encode(prompt, 'chat');
+    // compare's own contexts (the `none` template ends the prompt with a newline)
+    const ctxB = r.contexts.base;
+    const ctxT = r.contexts.tuned;
+    expect(ctxT).toEqual(await tuned.encode(prompt, 'chat'));
     const sb = await base.score([...ctxB, ...response]);
     const st = await tuned.score([...ctxT, ...response]);
     const V = sb.dims[1]!;

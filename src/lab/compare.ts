@@ -144,9 +144,12 @@ export async function neutralControls(base: Engine, tuned: Engine, passages: rea
   const counts = { unshifted: 0, marginal: 0, shifted: 0 };
   let klSum = 0;
   let n = 0;
+  // A passage longer than either model's context is scored on its first tokens only.
+  const limit = Math.min((await base.info()).contextLength, (await tuned.info()).contextLength);
   for (const p of passages) {
-    const ids = await base.encode(p.text);
-    if ((await tuned.encode(p.text)).join() !== ids.join()) throw new RangeError('the base and tuned models tokenize the neutral text differently');
+    const full = await base.encode(p.text);
+    if ((await tuned.encode(p.text)).join() !== full.join()) throw new RangeError('the base and tuned models tokenize the neutral text differently');
+    const ids = full.slice(0, limit);
     if (ids.length < 2) continue;
     const [ob, ot] = await Promise.all([base.score(ids), tuned.score(ids)]);
     const V = ob.dims[1]!;
@@ -193,7 +196,12 @@ export async function onPolicyBranching(
   contexts: { base: number[]; tuned: number[] },
   o: { samples: number; maxTokens: number; seed: number; signal?: AbortSignal },
 ): Promise<{ bf_base: number; bf_tuned: number; bf_nudged_base: number; samples: OnPolicy }> {
-  const opts = { samples: o.samples, maxTokens: o.maxTokens, seed: o.seed, ...(o.signal ? { signal: o.signal } : {}) };
+  // Samples stop where the shorter context ends (the base must also hold the tuned samples after its own
+  // context, for the nudging figure), so a model with a short context is measured on shorter samples.
+  const [ib, it] = [await base.info(), await tuned.info()];
+  const room = Math.min(ib.contextLength - contexts.base.length, it.contextLength - contexts.tuned.length);
+  const maxTokens = Math.max(0, Math.min(o.maxTokens, room));
+  const opts = { samples: o.samples, maxTokens, seed: o.seed, ...(o.signal ? { signal: o.signal } : {}) };
   const sb = await sampleBatch(base, contexts.base, 1, 0, opts);
   const st = await sampleBatch(tuned, contexts.tuned, 1, 0, opts);
   const meanOf = (hs: number[][]) => {
