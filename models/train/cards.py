@@ -55,7 +55,7 @@ def _family_table(m):
         lambda e: str(sum(r["correct"] for r in e["knowledge"]["rows"])))
     for kind, label in (("number", "random number 1-10"), ("dice", "d6"), ("coin", "coin")):
         row(f"{label}: answer entropy, bits (uniform {ev['lab-base']['answers'][kind]['uniform_bits']:.2f})",
-            lambda e, k=kind: _f(e["answers"][k]["entropy_bits"]))
+            lambda e, k=kind: _f(e["answers"][k]["entropy_bits"]) if e["answers"][k]["valid"] else "—")
         row(f"{label}: top answer's share / valid answers",
             lambda e, k=kind: f"{_f(e['answers'][k]['top_share'])} / {e['answers'][k]['valid']} of {e['answers'][k]['total']}")
     row("on-policy entropy at T=1, nats/token", lambda e: _f(e["onpolicy"]["1.0"]["entropy_nats"], 3))
@@ -161,8 +161,14 @@ reward. Any two can be compared token by token in the lab.
 {smoke}
 {CAVEAT}
 
-Training: {m['base_steps']} steps of {m['tokens_per_step']:,} tokens (each batch 7/12 Brown windows, 5/12 WordNet
-windows), AdamW (0.9, 0.95, wd 0.1), lr 2e-3 (100 warm-up steps, cosine to 2e-4), context {m['ctx']}.
+Training, in two stages (AdamW 0.9/0.95, weight decay 0.1, context {m['ctx']}):
+
+1. **Stage 1** (the previous lab-base's recipe): from scratch on Brown only, {m['stage1_steps']} steps of 3,072 tokens,
+   lr 2e-3 (100 warm-up steps, cosine to 2e-4). In this build: {m['stage1_source']}.
+   After stage 1: held-out bits per byte Brown {m['stage1_eval']['bpb_brown']:.3f}, WordNet {m['stage1_eval']['bpb_wordnet']:.3f};
+   knowledge probes right {sum(r['correct'] for r in m['stage1_eval']['knowledge']['rows'])} of {len(m['stage1_eval']['knowledge']['rows'])}.
+2. **Stage 2**: {m['base_steps']} steps of 1,536 tokens (each batch 7 Brown windows and 5 WordNet windows), lr 1e-3
+   (20 warm-up steps, cosine to 1e-4).
 
 Number preferences in human text (plain-text prompts; the control is the mass the listed options cover):
 
@@ -260,6 +266,27 @@ and of the run without KL:
     for name, text in (("lab-base", base), ("lab-sft", sft), ("lab-rl", rlcard)):
         with open(os.path.join(dirs[name], "README.md"), "w", encoding="utf-8") as f:
             f.write(text)
+    if not m["smoke"]:
+        write_readme_table(m)
+
+
+def write_readme_table(m, path=os.path.join(os.path.dirname(os.path.dirname(HERE)), "README.md")):
+    """The family table in the repository README, between its family-table markers."""
+    if not os.path.exists(path):
+        return
+    s = open(path, encoding="utf-8").read()
+    a, b = "<!-- family-table:start -->", "<!-- family-table:end -->"
+    i, j = s.find(a), s.find(b)
+    if i < 0 or j < i:
+        return
+    s1 = m["stage1_eval"]
+    prev = (f"The previous lab-base (Brown only; stage 1 of this one): held-out bits per byte Brown {s1['bpb_brown']:.3f}, "
+            f"WordNet {s1['bpb_wordnet']:.3f}; knowledge probes right {sum(r['correct'] for r in s1['knowledge']['rows'])} of "
+            f"{len(s1['knowledge']['rows'])}.")
+    table = (f"Measured by `models/train/build.py` (written here by `models/train/cards.py`):\n\n{_family_table(m)}\n\n{prev}\n\n"
+             f"{_definitions(m)}\n")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(s[:i + len(a)] + "\n" + table + s[j:])
 
 
 if __name__ == "__main__":
