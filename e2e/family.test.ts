@@ -46,6 +46,8 @@ describe('the lab-grown family on the page', () => {
       );
       expect(await page.locator('answers-view').getAttribute('data-view-state')).toBe('done');
 
+      // the answers view's presets suggest lab-sft vs lab-rl, which is loaded: no link to switch
+      expect(await page.locator('answers-view family-hint a.family-pair').count()).toBe(0);
       expect(await page.locator('pair-chooser #lab-base-side').inputValue()).toBe('lab-sft');
       expect(await page.locator('pair-chooser #lab-tuned-side').inputValue()).toBe('lab-rl');
       expect(await page.locator('family-panel details.sibling').evaluateAll((els) => els.map((e) => e.getAttribute('data-sibling')))).toEqual(['lab-sft', 'lab-rl']);
@@ -74,6 +76,13 @@ describe('the lab-grown family on the page', () => {
       await expect.poll(async () => Number(await total.getAttribute('data-total'))).toBeCloseTo(scoreAnswer(spec, q, typed, true).total, 12);
       expect(await page.locator('family-panel b').count()).toBe(0);
       expect(pageErrors).toEqual([]);
+
+      // On the default pair (lab-base vs lab-sft) the answers view links to lab-sft vs lab-rl.
+      await page.goto(`${server.origin}/?backend=wasm&view=answers`);
+      const link = page.locator('answers-view family-hint a.family-pair');
+      await link.waitFor({ timeout: 60_000 });
+      expect(await link.innerText()).toBe('lab-sft vs lab-rl');
+      expect(new URL(await link.getAttribute('href') ?? '', server.origin).searchParams.get('tuned')).toBe('./models/lab-rl/');
     } finally {
       await context.close();
     }

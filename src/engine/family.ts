@@ -78,3 +78,15 @@ export function labSiblingOf(source: string): LabSibling | null {
   const r = resolveLabSource(source);
   return LAB_FAMILY.find((m) => labUrl(m.name) === r) ?? null;
 }
+
+/**
+ * The pair of the family that makes each view's point best, shown next to the view's presets
+ * (`<family-hint>`): mode collapse of random answers is sharpest between the SFT and RL siblings (the
+ * seed's claim is that RL narrows more than SFT); what fine-tuning did token by token, and injection
+ * recovery, compare the base with a tuned sibling.
+ */
+export const FAMILY_VIEW_PAIRS: Readonly<Record<string, { base: LabName; tuned: LabName; why: string }>> = {
+  answers: { base: 'lab-sft', tuned: 'lab-rl', why: 'RL against a reward that never mentions numbers vs the SFT model it started from' },
+  compare: { base: 'lab-base', tuned: 'lab-sft', why: 'what supervised fine-tuning moved, token by token' },
+  inject: { base: 'lab-base', tuned: 'lab-rl', why: 'recovery from an injection before and after the whole tuning chain' },
+};
