@@ -10,12 +10,13 @@ describe('the style reward of lab-rl', () => {
   });
 
   it('never mentions numbers, dice or coins', () => {
-    const text = JSON.stringify([spec.polite, spec.confident, spec.on_topic]).toLowerCase();
-    for (const w of ['number', 'random', 'die', 'dice', 'roll', 'coin', 'heads', 'tails', 'seven', 'digit', 'one', 'two', 'three']) {
-      const listed = [...spec.polite.phrases, ...spec.confident.phrases].some((p) => rewardWords(p).includes(w));
-      expect(listed, w).toBe(false);
+    // the words it rewards or punishes; its stopwords (ignored words) only include "one" as in "pick one"
+    const scored = [...spec.polite.phrases, ...spec.confident.phrases].flatMap(rewardWords);
+    for (const w of ['number', 'numbers', 'random', 'die', 'dice', 'roll', 'coin', 'heads', 'tails', 'seven', 'digit', 'one', 'two', 'three']) {
+      expect(scored, w).not.toContain(w);
+      if (w !== 'one') expect(spec.on_topic.stopwords, w).not.toContain(w);
     }
-    expect(text).not.toMatch(/\d/);
+    expect([...spec.polite.phrases, ...spec.confident.phrases, ...spec.on_topic.stopwords].join(' ')).not.toMatch(/\d/);
   });
 
   it('cannot see digits: two answers that differ only in their number score the same', () => {
