@@ -21,7 +21,7 @@ def _cell(s):
 
 
 def _f(x, d=2):
-    return "—" if x is None else f"{x:.{d}f}"
+    return "—" if x is None else f"{x + 0.0 if abs(x) >= 0.5 * 10 ** -d else 0.0:.{d}f}"
 
 
 def _arch(m):
@@ -69,8 +69,8 @@ def _family_table(m):
 def _definitions(m):
     n = len(m["eval"]["lab-base"]["answers"]["number"]["prompts"])
     return f"""How these were measured (`models/train/build.py`, all on prompts the tuning never saw):
-bits per byte = summed -log2 p of each held-out token / its UTF-8 bytes, over windows of {m['ctx']} tokens of the
-held-out Brown documents and WordNet documents. Knowledge probes: for each prefix ("The capital of France is")
+bits per byte = summed -log2 p of each held-out token / its UTF-8 bytes, over the first 192 windows of {m['ctx']}
+tokens (about 24.6k tokens) of the held-out Brown documents and of the held-out WordNet documents. Knowledge probes: for each prefix ("The capital of France is")
 the right continuation must have a higher log-probability than each of 4 wrong ones. Answer distributions:
 {n} held-out phrasings per kind (e.g. "{m['eval']['lab-base']['answers']['number']['prompts'][0]}"), 100 samples each at T=1
 (ChatML prompt, base included), the first integer (or heads/tails) of the answer is its value; entropy is over
