@@ -8,7 +8,7 @@
  *   `dist/ort/` by the build. The engine points onnxruntime at it (`wasmBase`); nothing comes from a CDN.
  *   The bundle's own `new URL('ort-wasm-….wasm', import.meta.url)` fallback is rewritten in the build so
  *   that Vite does not emit a second, hashed copy of the 27 MB file into `dist/assets/`.
- * - The lab-grown pair (`models/lab-base/`, `models/lab-tuned/`) is served at `./models/…` in dev and
+ * - The lab-grown family (`models/lab-base/`, `models/lab-sft/`, `models/lab-rl/`) is served at `./models/…` in dev and
  *   copied into `dist/models/` (hub-layout files only: JSON, onnx/, README.md; never `models/train/`).
  */
 import { createReadStream, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
@@ -46,6 +46,11 @@ const HUB_FILES = new Set([
   'special_tokens_map.json',
   'chat_template.jinja',
   'README.md',
+  // what the lab-grown family was trained on, shown on the page (models/lab-sft, models/lab-rl)
+  'tuning-corpus.jsonl',
+  'held-out-prompts.json',
+  'reward.json',
+  'rl-training.json',
 ]);
 function isHubFile(rel: string): boolean {
   return HUB_FILES.has(rel) || /^onnx\/[\w.-]+\.onnx(_data(_\d+)?)?$/.test(rel);

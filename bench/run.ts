@@ -7,14 +7,14 @@ import { resolve } from 'node:path';
 import { decodeBench } from './decode';
 import { labBench } from './lab';
 
-const models = [resolve('models/lab-base'), resolve('models/lab-tuned')];
+const models = [resolve('models/lab-base'), resolve('models/lab-sft')];
 
 async function main(): Promise<void> {
   console.log(`World Prior Lab benchmarks — ${new Date().toISOString()} — ${cpus()[0]?.model ?? 'cpu'} × ${cpus().length}, Node ${process.version}\n`);
   console.log('## Decode with full logits (greedy, 48 tokens; median of 7, better of 2 alternating rounds)\n');
   console.log(await decodeBench(models));
   for (const backend of ['node', 'wasm'] as const) {
-    console.log(`\n## Experiments on lab-tuned, ${backend === 'node' ? 'onnxruntime-node (CPU)' : 'onnxruntime-web WASM (1 thread)'}\n`);
+    console.log(`\n## Experiments on lab-sft, ${backend === 'node' ? 'onnxruntime-node (CPU)' : 'onnxruntime-web WASM (1 thread)'}\n`);
     console.log(await labBench(models[1]!, backend));
   }
 }

@@ -75,7 +75,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   for (const side of SIDES) {
     engines[side] = createNodeEngine('node');
-    await engines[side]!.load(join(repoRoot, 'dist', 'models', `lab-${side}`));
+    await engines[side]!.load(join(repoRoot, 'dist', 'models', side === 'base' ? 'lab-base' : 'lab-sft'));
   }
 });
 

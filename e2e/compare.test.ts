@@ -86,7 +86,7 @@ beforeAll(async () => {
   base = createNodeEngine('node');
   tuned = createNodeEngine('node');
   await base.load(join(repoRoot, 'dist', 'models', 'lab-base'));
-  await tuned.load(join(repoRoot, 'dist', 'models', 'lab-tuned'));
+  await tuned.load(join(repoRoot, 'dist', 'models', 'lab-sft'));
 });
 
 afterAll(async () => {

@@ -109,7 +109,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   for (const side of SIDES) {
     reference[side] = createNodeEngine('node');
-    await reference[side]!.load(join(repoRoot, 'dist', 'models', `lab-${side}`));
+    await reference[side]!.load(join(repoRoot, 'dist', 'models', side === 'base' ? 'lab-base' : 'lab-sft'));
   }
 });
 

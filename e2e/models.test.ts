@@ -23,7 +23,7 @@ let context: BrowserContext;
 let page: Page;
 
 const LAB_BASE = resolve('models/lab-base');
-const LAB_TUNED = resolve('models/lab-tuned');
+const LAB_TUNED = resolve('models/lab-sft');
 
 beforeAll(async () => {
   browser = await launchChromium();

@@ -17,7 +17,7 @@ let hub: HubServer;
 
 beforeAll(async () => {
   browser = await launchChromium();
-  hub = await startHubServer({ 'lab/lab-base': resolve('models/lab-base'), 'lab/lab-tuned': resolve('models/lab-tuned') });
+  hub = await startHubServer({ 'lab/lab-base': resolve('models/lab-base'), 'lab/lab-tuned': resolve('models/lab-sft') });
 });
 afterAll(async () => {
   await browser?.close();

@@ -61,7 +61,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   for (const side of SIDES) {
     ref[side] = createNodeEngine('node');
-    await ref[side]!.load(join(repoRoot, 'dist', 'models', `lab-${side}`));
+    await ref[side]!.load(join(repoRoot, 'dist', 'models', side === 'base' ? 'lab-base' : 'lab-sft'));
   }
 });
 

@@ -1,5 +1,5 @@
-// Verifies the exported lab-base / lab-tuned folders from Node (run from the repo root):
-//   node models/train/verify.mjs [models/lab-base models/lab-tuned]
+// Verifies the exported lab-base / lab-sft / lab-rl folders from Node (run from the repo root):
+//   node models/train/verify.mjs [models/lab-base models/lab-sft models/lab-rl]
 // 1. onnxruntime-node: onnx/model.onnx reproduces reference.json logits (one full forward pass with
 //    empty past, then token by token with the KV cache): max abs diff <= 1e-4. Also a left-padded batch.
 // 2. @huggingface/transformers: the tokenizer gives exactly the Python ids for the reference texts and
@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-node';
 import { PreTrainedTokenizer } from '@huggingface/transformers';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dirs = process.argv.slice(2).length ? process.argv.slice(2) : [path.join(here, '..', 'lab-base'), path.join(here, '..', 'lab-tuned')];
+const dirs = process.argv.slice(2).length ? process.argv.slice(2) : ['lab-base', 'lab-sft', 'lab-rl'].map((n) => path.join(here, '..', n));
 const TOL = 1e-4;
 let failures = 0;
 const fail = (msg) => { failures++; console.log('  FAIL ' + msg); };

@@ -1,4 +1,8 @@
 /** What every CLI command gets: output sinks and the way to open a model. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { labName } from '../engine/family';
 import { createNodeEngine, type NodeBackend } from '../engine/node';
 import type { Dtype, Engine } from '../engine/types';
 import { choice } from './args';
@@ -19,10 +23,19 @@ export function dtypeOption(values: Record<string, unknown>): Dtype {
   return choice(values, 'dtype', ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const, 'fp32');
 }
 
+const REPO_MODELS = fileURLToPath(new URL('../../models/', import.meta.url));
+
+/** `lab-base`, `lab-sft`, `lab-rl` (and the alias `lab-tuned` -> lab-sft) name the lab-grown family in
+ *  this repository's models/ folder, unless a folder of that name exists where the command runs. */
+export function resolveModelSource(source: string): string {
+  const n = labName(source);
+  return n && !existsSync(source) ? join(REPO_MODELS, n) : source;
+}
+
 export async function openModel(source: string, backend: NodeBackend, ctx: CommandContext, dtype?: Dtype): Promise<Engine> {
   const engine = createNodeEngine(backend, ctx.cacheDir ? { cacheDir: ctx.cacheDir } : {});
   try {
-    const info = await engine.load(source, dtype ? { dtype } : {});
+    const info = await engine.load(resolveModelSource(source), dtype ? { dtype } : {});
     for (const n of info.notes ?? []) ctx.err(`note: ${n}`);
   } catch (err) {
     await engine.dispose().catch(() => {});

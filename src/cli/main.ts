@@ -22,7 +22,8 @@ function help(): string {
   return [
     'World Prior Lab CLI — usage: npm run -s lab -- <command> [flags]',
     '',
-    '--model (and --base/--tuned) take a folder, a URL of a hub-layout folder, or a hub id org/name[@revision].',
+    '--model (and --base/--tuned) take a folder, a URL of a hub-layout folder, a hub id org/name[@revision], or a',
+    'sibling of the lab-grown family: lab-base, lab-sft, lab-rl (lab-tuned is an alias of lab-sft).',
     'Hub downloads are verified and cached in --cache-dir <dir> (default $WPL_CACHE_DIR or ~/.cache/world-prior-lab);',
     'the hub endpoint is $HF_ENDPOINT (default https://huggingface.co). A cached model works with the hub unreachable.',
     '',

@@ -53,12 +53,34 @@ export interface CatalogPair {
 export const CATALOG: CatalogPair[] = [
   {
     id: 'lab',
-    label: 'Lab-grown pair (3.4M, ours)',
+    label: 'Lab-grown family: base vs SFT (3.4M, ours)',
     base: null,
     tuned: null,
-    local: { base: './models/lab-base/', tuned: './models/lab-tuned/' },
+    local: { base: './models/lab-base/', tuned: './models/lab-sft/' },
     sharedTokenizer: true,
-    notes: 'Trained by models/train from the Brown corpus; always available offline.',
+    notes:
+      'Built by models/train (Brown corpus + WordNet definitions; lab-sft tuned on a generated chat corpus that ' +
+      'does not script the seed\'s effects); always available offline. lab-tuned is an alias of lab-sft.',
+    sources: [],
+  },
+  {
+    id: 'lab-sft-rl',
+    label: 'Lab-grown family: SFT vs RL (3.4M, ours)',
+    base: null,
+    tuned: null,
+    local: { base: './models/lab-sft/', tuned: './models/lab-rl/' },
+    sharedTokenizer: true,
+    notes: 'lab-rl is lab-sft after policy-gradient RL against a style reward that never mentions numbers, dice or coins.',
+    sources: [],
+  },
+  {
+    id: 'lab-base-rl',
+    label: 'Lab-grown family: base vs RL (3.4M, ours)',
+    base: null,
+    tuned: null,
+    local: { base: './models/lab-base/', tuned: './models/lab-rl/' },
+    sharedTokenizer: true,
+    notes: 'The whole chain: pre-training only vs SFT followed by RL.',
     sources: [],
   },
 

@@ -13,7 +13,7 @@ import { ContextOverflowError, ModelFileError, SequenceError } from './errors';
 import { createNodeEngine } from './node';
 
 const BASE = resolve('models/lab-base');
-const TUNED = resolve('models/lab-tuned');
+const TUNED = resolve('models/lab-sft');
 
 interface Reference {
   sequences: { text: string; ids: number[]; logits_file: string; shape: [number, number]; offset_bytes?: number }[];

@@ -109,7 +109,7 @@ describe('exact answer distributions on the lab pair', () => {
   let engine: LabEngine;
   beforeAll(async () => {
     engine = createNodeEngine('node');
-    await engine.load(resolve('models/lab-tuned'));
+    await engine.load(resolve('models/lab-sft'));
   });
   afterAll(() => engine.dispose());
 

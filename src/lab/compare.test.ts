@@ -41,7 +41,7 @@ describe('compare on the lab pair', () => {
     base = createNodeEngine('node');
     tuned = createNodeEngine('node');
     await base.load(resolve('models/lab-base'));
-    await tuned.load(resolve('models/lab-tuned'));
+    await tuned.load(resolve('models/lab-sft'));
   });
   afterAll(async () => {
     await base.dispose();

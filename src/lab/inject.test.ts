@@ -288,7 +288,7 @@ describe('injection traces on the lab pair', () => {
   let context: number[];
   beforeAll(async () => {
     engine = createNodeEngine('node');
-    await engine.load(resolve('models/lab-tuned'));
+    await engine.load(resolve('models/lab-sft'));
     context = await engine.encode("Write a toast for my best friend's wedding.", 'chat');
   });
   afterAll(() => engine.dispose());

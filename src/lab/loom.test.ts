@@ -111,7 +111,7 @@ describe('the loom on the lab pair', () => {
   beforeAll(async () => {
     tuned = createNodeEngine('node');
     base = createNodeEngine('node');
-    await tuned.load(resolve('models/lab-tuned'));
+    await tuned.load(resolve('models/lab-sft'));
     await base.load(resolve('models/lab-base'));
     prompt = await tuned.encode('The old man looked at the', 'none');
   });

@@ -74,7 +74,7 @@ describe('sweeps on the lab pair', () => {
   let context: number[];
   beforeAll(async () => {
     engine = createNodeEngine('node');
-    await engine.load(resolve('models/lab-tuned'));
+    await engine.load(resolve('models/lab-sft'));
     context = await engine.encode('Tell me a random number.', 'chat');
   });
   afterAll(() => engine.dispose());

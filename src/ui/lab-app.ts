@@ -20,6 +20,7 @@ import {
 import { LabController } from './lab-controller';
 import { readParams, SIDES, updateQuery, VIEWS, type ViewId } from './params';
 import { shared } from './styles';
+import './family-panel';
 import './model-panel';
 import './pair-chooser';
 import './prompt-editor';
@@ -203,6 +204,7 @@ export class LabApp extends LitElement {
       </header>
       <div class="card">
         <pair-chooser .base=${params.base} .tuned=${params.tuned} .backend=${params.backend}></pair-chooser>
+        <family-panel .base=${params.base} .tuned=${params.tuned}></family-panel>
       </div>
       <nav role="tablist" aria-label="Lab views" @keydown=${this.onTabKey}>
         ${VIEWS.map(

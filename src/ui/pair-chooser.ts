@@ -1,10 +1,11 @@
 /**
- * `<pair-chooser>`: the lab-grown pair (preselected) or another base/tuned pair typed as folder
- * URLs or hub ids, and the backend. Dispatches a PairLoadEvent on Load.
+ * `<pair-chooser>`: any two of the lab-grown family (lab-base / lab-sft preselected) or another
+ * base/tuned pair typed as folder URLs or hub ids, and the backend. Dispatches a PairLoadEvent on Load.
  */
 import { LitElement, css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { PairLoadEvent } from './events';
+import { LAB_FAMILY, labSiblingOf, labUrl, type LabName } from '../engine/family';
 import { LAB_PAIR, isLabPair, type PageBackend } from './params';
 import { inlineStyle, shared } from './styles';
 
@@ -75,12 +76,17 @@ export class PairChooser extends LitElement {
   @state() private custom = false;
   @state() private customBase = '';
   @state() private customTuned = '';
+  @state() private labBase: LabName = 'lab-base';
+  @state() private labTuned: LabName = 'lab-sft';
   @state() private chosenBackend: PageBackend = 'auto';
 
   override willUpdate(changed: Map<string, unknown>): void {
     if (changed.has('base') || changed.has('tuned')) {
       this.custom = !isLabPair(this);
-      if (this.custom) {
+      if (!this.custom) {
+        this.labBase = labSiblingOf(this.base)!.name;
+        this.labTuned = labSiblingOf(this.tuned)!.name;
+      } else {
         this.customBase = this.base;
         this.customTuned = this.tuned;
       }
@@ -90,10 +96,27 @@ export class PairChooser extends LitElement {
 
   private submit(ev: Event): void {
     ev.preventDefault();
-    const base = this.custom ? this.customBase.trim() : LAB_PAIR.base;
-    const tuned = this.custom ? this.customTuned.trim() : LAB_PAIR.tuned;
+    const base = this.custom ? this.customBase.trim() : labUrl(this.labBase);
+    const tuned = this.custom ? this.customTuned.trim() : labUrl(this.labTuned);
     if (!base || !tuned) return;
     this.dispatchEvent(new PairLoadEvent(base, tuned, this.chosenBackend));
+  }
+
+  private familySelect(id: string, label: string, value: LabName, set: (n: LabName) => void) {
+    return html`<label class="choice" for=${id}
+      >${label}
+      <select
+        id=${id}
+        .value=${value}
+        title=${LAB_FAMILY.find((m) => m.name === value)?.blurb ?? ''}
+        @change=${(e: Event) => {
+          set((e.target as HTMLSelectElement).value as LabName);
+          this.custom = false;
+        }}
+      >
+        ${LAB_FAMILY.map((m) => html`<option value=${m.name} ?selected=${m.name === value}>${m.label}</option>`)}
+      </select></label
+    >`;
   }
 
   override render() {
@@ -102,8 +125,10 @@ export class PairChooser extends LitElement {
         <legend>Model pair</legend>
         <label class="choice"
           ><input type="radio" name="pair" value="lab" .checked=${!this.custom} @change=${() => (this.custom = false)} /> Lab-grown
-          pair</label
+          family</label
         >
+        ${this.familySelect('lab-base-side', 'Base', this.labBase, (n) => (this.labBase = n))}
+        ${this.familySelect('lab-tuned-side', 'Tuned', this.labTuned, (n) => (this.labTuned = n))}
         <label class="choice"
           ><input type="radio" name="pair" value="custom" .checked=${this.custom} @change=${() => (this.custom = true)} /> Another
           pair</label

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_K, DEFAULT_PROMPT, LAB_PAIR, MAX_K, readParams, writeParams } from './params';
+import { DEFAULT_K, DEFAULT_PROMPT, LAB_PAIR, MAX_K, isLabPair, readParams, writeParams } from './params';
 
 describe('page params', () => {
   it('defaults to the lab-grown pair, auto backend, no template, k = 10', () => {
@@ -28,5 +28,18 @@ describe('page params', () => {
   it("keeps the views' own parameters when writing", () => {
     const p = readParams('?view=answers&prompt=x&choices=1..6');
     expect(writeParams({ ...p, prompt: 'y' }, '?view=answers&prompt=x&choices=1..6')).toBe('?choices=1..6&view=answers&prompt=y');
+  });
+
+  it('the lab-grown family: any two siblings by name, lab-tuned (old links) is lab-sft', () => {
+    expect(LAB_PAIR).toEqual({ base: './models/lab-base/', tuned: './models/lab-sft/' });
+    const p = readParams('?base=lab-sft&tuned=lab-rl');
+    expect([p.base, p.tuned]).toEqual(['./models/lab-sft/', './models/lab-rl/']);
+    expect(isLabPair(p)).toBe(true);
+    expect(readParams('?tuned=./models/lab-tuned/').tuned).toBe('./models/lab-sft/');
+    expect(readParams('?tuned=lab-tuned').tuned).toBe('./models/lab-sft/');
+    expect(writeParams(readParams('?tuned=./models/lab-tuned/'))).toBe('');
+    expect(writeParams(readParams('?base=lab-sft&tuned=lab-rl'))).toBe('?base=.%2Fmodels%2Flab-sft%2F&tuned=.%2Fmodels%2Flab-rl%2F');
+    expect(isLabPair(readParams('?tuned=org/other'))).toBe(false);
+    expect(readParams('?tuned=org/lab-rl').tuned).toBe('org/lab-rl');
   });
 });

@@ -3,13 +3,15 @@
  * `?prompt=`, `?backend=webgpu|wasm|auto`, `?template=none|chat`, `?k=`. Defaults are left out of the
  * URL so that a plain link opens the lab-grown pair.
  */
+import { LAB_FAMILY, labSiblingOf, labUrl, resolveLabSource } from '../engine/family';
 import type { BackendChoice, Template } from '../engine/types';
 
 export type Side = 'base' | 'tuned';
 export const SIDES: readonly Side[] = ['base', 'tuned'];
 
-/** The lab-grown pair, served next to the page. */
-export const LAB_PAIR: Readonly<Record<Side, string>> = { base: './models/lab-base/', tuned: './models/lab-tuned/' };
+/** The default pair of the lab-grown family (served next to the page): lab-base vs lab-sft. Any two of
+ *  the family can be the pair (`?base=lab-sft&tuned=lab-rl`); `lab-tuned` is an alias of lab-sft. */
+export const LAB_PAIR: Readonly<Record<Side, string>> = { base: labUrl('lab-base'), tuned: labUrl('lab-sft') };
 export const DEFAULT_PROMPT = 'The old man looked at the';
 export const DEFAULT_K = 10;
 export const MAX_K = 100;
@@ -45,9 +47,12 @@ export function clampK(k: number): number {
   return Math.max(1, Math.min(MAX_K, Math.round(k)));
 }
 
+/** Both sides are siblings of the lab-grown family (any two of them). */
 export function isLabPair(p: Pick<LabParams, 'base' | 'tuned'>): boolean {
-  return p.base === LAB_PAIR.base && p.tuned === LAB_PAIR.tuned;
+  return labSiblingOf(p.base) !== null && labSiblingOf(p.tuned) !== null;
 }
+
+export { LAB_FAMILY };
 
 export function readParams(search: string): LabParams {
   const q = new URLSearchParams(search);
@@ -57,8 +62,8 @@ export function readParams(search: string): LabParams {
   const view = q.get('view') as ViewId | null;
   return {
     view: view && VIEWS.some((v) => v.id === view) ? view : 'next',
-    base: q.get('base')?.trim() || LAB_PAIR.base,
-    tuned: q.get('tuned')?.trim() || LAB_PAIR.tuned,
+    base: resolveLabSource(q.get('base')?.trim() || LAB_PAIR.base),
+    tuned: resolveLabSource(q.get('tuned')?.trim() || LAB_PAIR.tuned),
     prompt: q.get('prompt') ?? DEFAULT_PROMPT,
     backend: backend && BACKENDS.includes(backend) ? backend : 'auto',
     template: template && TEMPLATES.includes(template) ? template : 'none',

@@ -7,6 +7,7 @@
  * Full-precision numbers are in `data-*` attributes for tests; `data-runs` counts scoring runs.
  */
 import type { ChartConfiguration } from 'chart.js';
+import '../family-hint';
 import { css, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { isLabError } from '../../engine/errors';
@@ -450,7 +451,8 @@ export class AnswersView extends PairView {
   // ---------------------------------------------------------------- rendering
 
   private renderPresets() {
-    return html`<div class="presets" role="group" aria-label="Presets">
+    return html`<family-hint view="answers"></family-hint>
+      <div class="presets" role="group" aria-label="Presets">
       ${ANSWER_PRESETS.map(
         (p) => html`<div class="preset">
           <button id=${`preset-${p.id}`} data-preset=${p.id} aria-pressed=${this.presetId === p.id ? 'true' : 'false'} ?disabled=${this.running || !this.pairReady} @click=${() => this.applyPreset(p)}>

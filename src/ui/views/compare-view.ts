@@ -9,6 +9,7 @@
  * Full-precision numbers are in `data-*` attributes (and in the JSON export) for tests.
  */
 import type { ChartConfiguration } from 'chart.js';
+import '../family-hint';
 import { css, html, nothing, unsafeCSS, type PropertyValues } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { isLabError } from '../../engine/errors';
@@ -631,6 +632,7 @@ export class CompareView extends PairView {
         <button id="preset-bugs" ?disabled=${busy || !this.pairReady} @click=${() => this.presetBugs()} title="Prompt “Are bugs real?”, the tuned model answers greedily, the base reads URIAL's frame">
           Preset: Are bugs real?
         </button>
+        <family-hint view="compare"></family-hint>
         ${busy ? html`<button id="cancel" @click=${() => this.cancel()}>Cancel</button>` : nothing}
         <span class="status" role="status" aria-live="polite"
           >${busy ? this.progress : this.notice || (this.pairReady ? '' : 'Waiting for both models to load…')}</span

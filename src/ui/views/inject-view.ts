@@ -10,6 +10,7 @@
  * per model. The definitions are in src/lab/inject.ts.
  */
 import { css, html, nothing } from 'lit';
+import '../family-hint';
 import { customElement, state } from 'lit/decorators.js';
 import { isLabError } from '../../engine/errors';
 import type { Engine, Template } from '../../engine/types';
@@ -446,6 +447,7 @@ export class InjectView extends PairView {
             <option value="">— choose a preset —</option>
             ${INJECT_PRESETS.map((p) => html`<option value=${p.id}>${p.label}</option>`)}
           </select>
+          <family-hint view="inject"></family-hint>
         </div>
         <div class="field wide">
           <label for="f-prompt">Prompt</label>

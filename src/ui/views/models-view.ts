@@ -346,7 +346,7 @@ export class ModelsView extends PairView {
 
   private usePair(pair: CatalogPair, fits: { base: DeviceFit | null; tuned: DeviceFit | null }): void {
     if (pair.local) {
-      this.dispatchEvent(new PairLoadEvent(LAB_PAIR.base, LAB_PAIR.tuned, this.backend));
+      this.dispatchEvent(new PairLoadEvent(pair.local.base, pair.local.tuned, this.backend));
       return;
     }
     if (!pair.base || !pair.tuned || !fits.base?.dtype || !fits.tuned?.dtype) return;
