@@ -20,7 +20,7 @@ let page: Page;
 beforeAll(async () => {
   browser = await launchChromium();
   server = await startServer();
-  hub = await startHubServer({ 'lab/lab-base': resolve('models/lab-base'), 'lab/lab-tuned': resolve('models/lab-tuned') });
+  hub = await startHubServer({ 'lab/lab-base': resolve('models/lab-base'), 'lab/lab-tuned': resolve('models/lab-sft') });
   page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
 });
 afterAll(async () => {

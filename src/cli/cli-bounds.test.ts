@@ -14,7 +14,7 @@ import { main } from './main';
 
 const NOWHERE = resolve('no-such-model-folder');
 const BASE = resolve('models/lab-base');
-const TUNED = resolve('models/lab-tuned');
+const TUNED = resolve('models/lab-sft');
 
 async function cli(...args: string[]): Promise<{ code: number; err: string; out: string }> {
   const out: string[] = [];

@@ -5,7 +5,7 @@ import { createNodeEngine } from '../../engine/node';
 import { injectTrace } from '../../lab/inject';
 import { run } from './inject';
 
-const MODEL = resolve('models/lab-tuned');
+const MODEL = resolve('models/lab-sft');
 const PROMPT = "Write a toast for my best friend's wedding.";
 
 async function cli(args: string[]): Promise<string[]> {
@@ -23,7 +23,7 @@ describe('lab inject', () => {
   afterAll(() => engine.dispose());
 
   it('--json keeps the old fields and adds outcome, ended_step and the aligned trace; --seed drives both runs and the control', async () => {
-    const base = ['--model', MODEL, '--prompt', PROMPT, '--template', 'chat', '--after-tokens', '5', '--injection', ' You are a murderer.', '--steps', '6', '--json'];
+    const base = ['--model', MODEL, '--prompt', PROMPT, '--template', 'chat', '--after-tokens', '2', '--injection', ' You are a murderer.', '--steps', '6', '--json'];
     for (const extra of [[], ['--seed', '7', '--window', '3', '--run', '2', '--threshold', '0.2', '--rel-threshold', '0.5']]) {
       const [line] = await cli([...base, ...extra]);
       const j = JSON.parse(line!);
@@ -32,7 +32,7 @@ describe('lab inject', () => {
       expect(['recovered', 'ended', 'diverged']).toContain(j.outcome);
       const ctx = await engine.encode(PROMPT, 'chat');
       const seeded = extra.length > 0;
-      const mine = await injectTrace(engine, ctx, { afterTokens: 5, injection: ' You are a murderer.', steps: 6, ...(seeded ? { seed: 7, window: 3, run: 2, threshold: 0.2, relThreshold: 0.5 } : {}) });
+      const mine = await injectTrace(engine, ctx, { afterTokens: 2, injection: ' You are a murderer.', steps: 6, ...(seeded ? { seed: 7, window: 3, run: 2, threshold: 0.2, relThreshold: 0.5 } : {}) });
       expect(j.clean.continuation).toEqual(mine.clean.continuation);
       expect(j.injected.continuation).toEqual(mine.injected.continuation);
       expect([j.outcome, j.recovery_step, j.recovery_offset, j.ended_step, j.window, j.run, j.seed]).toEqual([mine.outcome, mine.recovery_step, mine.recovery_offset, mine.ended_step, mine.window, mine.run, mine.seed]);

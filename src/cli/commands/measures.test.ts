@@ -20,11 +20,11 @@ async function runJson(args: string[]): Promise<Record<string, any>> {
 
 describe('lab answers --json', () => {
   it('gives raw prob and share per choice, the mass, a low-mass warning and the frame', async () => {
-    const args = ['answers', '--model', 'models/lab-tuned', '--template', 'chat', '--prompt', 'Roll a die.', '--choices', '1..6', '--prefix', ' ', '--frame', 'You rolled a', '--json'];
+    const args = ['answers', '--model', 'models/lab-sft', '--template', 'chat', '--prompt', 'Roll a die.', '--choices', '1..6', '--prefix', ' ', '--frame', 'You rolled a', '--json'];
     const j = await runJson(args);
     expect(Object.keys(j)).toEqual(expect.arrayContaining(['context', 'frame', 'temperature', 'choices', 'mass', 'normalized', 'warnings']));
     const e = createNodeEngine('node');
-    await e.load(resolve('models/lab-tuned'));
+    await e.load(resolve('models/lab-sft'));
     try {
       const frame = await e.encodeContinuation('You rolled a');
       expect(j.frame).toEqual({ text: await e.decode(frame), ids: frame, found: 'typed' });
@@ -43,7 +43,7 @@ describe('lab answers --json', () => {
 
 describe('lab compare --json', () => {
   it('adds the on-policy branching factors and the controls to the summary, keeping every field', async () => {
-    const j = await runJson(['compare', '--base', 'models/lab-base', '--tuned', 'models/lab-tuned', '--prompt', 'Are bugs real?', '--response', ' Yes.', '--samples', '2', '--max-tokens', '4', '--json']);
+    const j = await runJson(['compare', '--base', 'models/lab-base', '--tuned', 'models/lab-sft', '--prompt', 'Are bugs real?', '--response', ' Yes.', '--samples', '2', '--max-tokens', '4', '--json']);
     expect(Object.keys(j.summary)).toEqual(
       expect.arrayContaining(['unshifted', 'marginal', 'shifted', 'mean_kl', 'branching_factor_base', 'branching_factor_tuned', 'gamma', 'mean_kl_sharpened', 'sharpening_explains', 'bf_on_policy_base', 'bf_on_policy_tuned', 'controls']),
     );
@@ -52,7 +52,7 @@ describe('lab compare --json', () => {
     expect(j.summary.controls.shifted_on_neutral_text).toBeGreaterThan(0);
     expect(j.summary.controls.mean_kl_on_neutral_text).toBeGreaterThan(0);
     // --samples 0 skips the sampling: no figure rather than a made-up one.
-    const none = await runJson(['compare', '--base', 'models/lab-base', '--tuned', 'models/lab-tuned', '--prompt', 'Are bugs real?', '--response', ' Yes.', '--samples', '0', '--json']);
+    const none = await runJson(['compare', '--base', 'models/lab-base', '--tuned', 'models/lab-sft', '--prompt', 'Are bugs real?', '--response', ' Yes.', '--samples', '0', '--json']);
     expect(none.summary.bf_on_policy_base).toBeNull();
   });
 });
