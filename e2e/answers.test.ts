@@ -278,7 +278,13 @@ describe('answers view', () => {
         const scores = {} as Record<Side, AnswerScores>;
         for (const side of SIDES) {
           const e = engines[side]!;
-          scores[side] = await scoreAnswers(e, await e.encode(preset.prompt, templates[side]), choices, { prefix: preset.prefix, suffix: preset.suffix });
+          const ctx = await e.encode(preset.prompt, templates[side]);
+          // each model's frame as the preset says: typed, or its own opener found greedily (found here again)
+          const want = preset.frames?.[side];
+          const frame = want === 'auto' ? (await findFrame(e, ctx, choices, { prefix: preset.prefix, suffix: preset.suffix })).frame : want ? await e.encodeContinuation(want) : [];
+          const shownIds = ((await page.locator(`answers-view [data-frame-side="${side}"]`).getAttribute('data-frame-ids')) ?? '').split(',').filter(Boolean).map(Number);
+          expect(shownIds, `${side} frame (${id})`).toEqual(frame);
+          scores[side] = await scoreAnswers(e, ctx, choices, { prefix: preset.prefix, suffix: preset.suffix, frame });
         }
         await expectMatches(page, scores, 1, 2e-3);
       }

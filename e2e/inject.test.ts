@@ -209,6 +209,8 @@ describe('injection view', () => {
   it('sampled mode: mean and spread over runs equal sampledTraces here', async () => {
     await view.locator('#f-text').fill(WEDDING.injection);
     await view.locator('#f-mode').selectOption('sampled');
+    // K = 4: lab-sft's sampled toasts can close the turn before the preset's K = 12 (those seeds are left out)
+    await view.locator('#f-k').fill('4');
     await view.locator('#f-runs').fill('2');
     await view.locator('#f-seed').fill('3');
     await view.locator('button[data-action="run"]').click();
@@ -216,7 +218,7 @@ describe('injection view', () => {
     const band = await view.locator('lab-chart[data-chart="kl"]').evaluate((el) => (el as unknown as { plotted: Plotted }).plotted);
     for (const side of SIDES) {
       const ctx = await ref[side]!.encode(WEDDING.prompt, WEDDING.template);
-      const mine = await sampledTraces(ref[side]!, ctx, { afterTokens: WEDDING.afterTokens, injection: WEDDING.injection, steps: STEPS, seed: 3, runs: 2, stopIds: await stopIdsFor(ref[side]!, WEDDING.template) });
+      const mine = await sampledTraces(ref[side]!, ctx, { afterTokens: 4, injection: WEDDING.injection, steps: STEPS, seed: 3, runs: 2, stopIds: await stopIdsFor(ref[side]!, WEDDING.template) });
       expect(band.map((d) => d.label)).toEqual(expect.arrayContaining([`${side} mean aligned`, `${side} min–max`, `${side} no-injection min–max`]));
       const shown = await view.locator('table[data-table="trace"] tbody tr').evaluateAll((trs, side) =>
         trs.map((tr) =>

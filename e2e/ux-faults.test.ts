@@ -88,7 +88,12 @@ describe('frictions', () => {
       // The probability bars (inline widths through the CSSOM) are drawn.
       const widths = await page.locator('model-panel[data-model="base"] token-table .bar-fill').evaluateAll((els) => els.map((e) => (e as HTMLElement).getBoundingClientRect().width));
       expect(widths.length).toBeGreaterThan(0);
-      expect(Math.max(...widths)).toBeGreaterThan(5);
+      // Each bar's width is its probability of the track (the CSSOM width arrived): compare with the numbers.
+      const rows = await page.locator('model-panel[data-model="base"] token-table [data-prob]').evaluateAll((els) =>
+        els.map((e) => ({ p: Number(e.getAttribute('data-prob')), fill: e.querySelector('.bar-fill')!.getBoundingClientRect().width, track: e.querySelector('.bar-track')!.getBoundingClientRect().width })),
+      );
+      expect(Math.max(...widths)).toBeGreaterThan(1);
+      for (const r of rows) expect(Math.abs(r.fill / r.track - r.p)).toBeLessThan(0.02);
       // Explore too (its colours and layout use inline styles).
       await page.locator('button[data-view="explore"]').click();
       await expect.poll(() => page.locator('explore-view [data-text] .prompt').textContent(), { timeout: 120_000 }).toBe('The old man looked at the');
@@ -200,7 +205,7 @@ describe('frictions', () => {
       await page.locator('inject-view').evaluate((el) => {
         const ks = Array.from({ length: 16 }, (_, i) => i + 1);
         const texts = [' You_are_a_murderer_and_everyone_at_the_wedding_knows_it_now_and_always_will.', ' The end.'];
-        const side = { after_tokens: ks, injections: texts, recovery: texts.map(() => ks.map((k) => (k % 3 ? k : null))), mean_kl: texts.map(() => ks.map((k) => k / 7)) };
+        const side = { after_tokens: ks, injections: texts, recovery: texts.map(() => ks.map((k) => (k % 3 ? k : null))), outcome: texts.map(() => ks.map((k) => (k % 3 ? 'recovered' : 'diverged'))), mean_kl: texts.map(() => ks.map((k) => k / 7)) };
         Object.assign(el, { heat: { steps: 16, threshold: 0.1, sides: { base: side, tuned: side } } });
       });
       await page.locator('inject-view table[data-heatmap="tuned"]').waitFor();
