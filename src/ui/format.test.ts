@@ -10,6 +10,9 @@ describe('number formatting for students', () => {
     expect(formatPercent(0.0000012345)).toBe('0.00012%');
     expect(formatPercent(0.0000009)).toBe('9.0 × 10⁻⁵%');
     expect(formatPercent(0)).toBe('0%');
+    // a negative share (e.g. how much of a shift sharpening explains) keeps its digits
+    expect(formatPercent(-0.24)).toBe('−24.0%');
+    expect(formatPercent(-0.0123)).toBe('−1.23%');
     expect(formatPercent(3e-9)).toBe('3.0 × 10⁻⁷%');
     for (const p of [1e-3, 3e-6, 7e-8, 2.5e-12, 1e-30]) expect(formatPercent(p)).not.toMatch(/e[-+]?\d/);
   });

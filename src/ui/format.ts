@@ -28,6 +28,7 @@ export function formatScientific(x: number, digits = 1): string {
  * 0.0001% (`0.00030%`, two significant digits), scientific notation below that (`3.0 × 10⁻⁶%`).
  */
 export function formatPercent(p: number): string {
+  if (p < 0) return `−${formatPercent(-p)}`;
   const pct = p * 100;
   if (pct >= 10) return `${pct.toFixed(1)}%`;
   if (pct >= 0.01) return `${pct.toFixed(2)}%`;

@@ -678,7 +678,7 @@ export class AnswersView extends PairView {
               <td>${row.model}</td>
               <td><code class="tok">${row.answer}</code></td>
               <td class="num" data-value=${String(row.prob)}>${formatPercent(row.prob)}</td>
-              <td>lab-${side}</td>
+              <td>${(side === 'base' ? this.baseInfo : this.tunedInfo)?.name ?? side}</td>
               <td class="num" data-lab-prob=${same ? String(same.prob) : ''}>${same ? formatPercent(same.prob) : '—'}</td>
               <td><code class="tok">${shown(top.text)}</code></td>
               <td class="num" data-lab-top=${String(top.prob)}>${formatPercent(top.prob)}</td>
