@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
 import { ANSWER_PRESETS, answersAt, findFrame, freeAnswers, normalizedStats, parseChoices, scoreAnswers, type AnswerScores } from '../src/lab/answers';
-import { launchChromium, pairBackends } from './lab-page';
+import { answersRuns, launchChromium, pairBackends } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
 const artifacts = join(repoRoot, 'e2e', '.artifacts');
@@ -21,6 +21,8 @@ const SIDES: Side[] = ['base', 'tuned'];
 let server: StaticServer;
 let browser: Browser;
 const engines: Partial<Record<Side, LabEngine>> = {};
+/** How the views read the prompt by default: base plain, tuned in its chat template. */
+const templates = { base: 'none', tuned: 'chat' } as const;
 
 interface ShownRow {
   candidate: string;
@@ -46,6 +48,24 @@ async function readStat(page: Page, stat: string, side: Side): Promise<number> {
 }
 
 /** Page numbers against the reference distribution at temperature t. */
+/** The reference for a preset, computed here on onnxruntime-node: base reads the prompt plain, tuned in its
+ *  chat template, each model's frame as the preset says (typed, or its own opener found greedily, found here
+ *  again and checked against the frame the page shows). */
+async function presetScores(page: Page, preset: (typeof ANSWER_PRESETS)[number]): Promise<Record<Side, AnswerScores>> {
+  const choices = parseChoices(preset.choices);
+  const scores = {} as Record<Side, AnswerScores>;
+  for (const side of SIDES) {
+    const e = engines[side]!;
+    const ctx = await e.encode(preset.prompt, templates[side]);
+    const want = preset.frames[side];
+    const frame = want === 'auto' ? (await findFrame(e, ctx, choices, { prefix: preset.prefix, suffix: preset.suffix })).frame : want ? await e.encodeContinuation(want) : [];
+    const shownIds = ((await page.locator(`answers-view [data-frame-side="${side}"]`).getAttribute('data-frame-ids')) ?? '').split(',').filter(Boolean).map(Number);
+    expect(shownIds, `${side} frame (${preset.id})`).toEqual(frame);
+    scores[side] = await scoreAnswers(e, ctx, choices, { prefix: preset.prefix, suffix: preset.suffix, frame });
+  }
+  return scores;
+}
+
 async function expectMatches(page: Page, scores: Record<Side, AnswerScores>, t: number, TOL = 1e-4): Promise<void> {
   const rows = await readRows(page);
   for (const side of SIDES) {
@@ -97,31 +117,14 @@ describe('answers view', () => {
       await page.locator('answers-view #preset-d6:not([disabled])').waitFor({ timeout: 200_000 });
       const t0 = Date.now();
       await page.locator('answers-view #preset-d6').click();
-      await page.waitForFunction(
-        () => {
-          const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view');
-          return el?.getAttribute('data-runs') === '1' || el?.getAttribute('data-view-state') === 'error';
-        },
-        null,
-        { timeout: 200_000, polling: 100 },
-      );
+      await answersRuns(page, 1);
       console.log(`d6 scored in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       expect(await view.getAttribute('data-view-state')).toBe('done');
 
       // The reference: the same inputs in this process (base reads the prompt plain, tuned in its chat template),
       // each model's frame as the preset says: typed, or its own opener found greedily (found here again).
       const d6 = ANSWER_PRESETS.find((p) => p.id === 'd6')!;
-      const choices = parseChoices(d6.choices);
-      const templates = { base: 'none', tuned: 'chat' } as const;
-      const scores = {} as Record<Side, AnswerScores>;
-      for (const side of SIDES) {
-        const e = engines[side]!;
-        const ctx = await e.encode(d6.prompt, templates[side]);
-        const frame = d6.frames[side] === 'auto' ? (await findFrame(e, ctx, choices, { prefix: d6.prefix, suffix: d6.suffix })).frame : await e.encodeContinuation(d6.frames[side]);
-        const shownIds = ((await page.locator(`answers-view [data-frame-side="${side}"]`).getAttribute('data-frame-ids')) ?? '').split(',').filter(Boolean).map(Number);
-        expect(shownIds, `${side} frame`).toEqual(frame);
-        scores[side] = await scoreAnswers(e, ctx, choices, { prefix: d6.prefix, suffix: d6.suffix, frame });
-      }
+      const scores = await presetScores(page, d6);
       await expectMatches(page, scores, 1);
       // Below 50% covered mass a model gets a clear warning; at or above, none.
       for (const side of SIDES) {
@@ -157,15 +160,7 @@ describe('answers view', () => {
       expect(await page.locator('answers-view #choices').inputValue()).toBe('6..1');
 
       // Overlapping candidates are explained, and one click on the terminators makes them exclusive.
-      const waitRuns = (n: number) =>
-        page.waitForFunction(
-          (want) => {
-            const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view');
-            return el?.getAttribute('data-runs') === want || el?.getAttribute('data-view-state') === 'error';
-          },
-          String(n),
-          { timeout: 200_000, polling: 100 },
-        );
+      const waitRuns = (n: number) => answersRuns(page, n, 200_000);
       await page.locator('answers-view #choices').fill('Yes\nYes, it is\nNo');
       await page.locator('answers-view #run').click();
       await waitRuns(2);
@@ -226,14 +221,7 @@ describe('answers view', () => {
       const view = page.locator('answers-view');
       await page.locator('answers-view #run:not([disabled])').waitFor({ timeout: 200_000 });
       await page.locator('answers-view #run').click();
-      await page.waitForFunction(
-        () => {
-          const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view');
-          return el?.getAttribute('data-runs') === '1' || el?.getAttribute('data-view-state') === 'error';
-        },
-        null,
-        { timeout: 200_000, polling: 100 },
-      );
+      await answersRuns(page, 1);
       expect(await view.getAttribute('data-view-state')).toBe('done');
       for (const side of SIDES) {
         const e = engines[side]!;
@@ -259,33 +247,13 @@ describe('answers view', () => {
       const view = page.locator('answers-view');
       await page.locator('answers-view #preset-d6:not([disabled])').waitFor({ timeout: 200_000 });
       expect(await pairBackends(page)).toBe('webgpu,webgpu');
-      const templates = { base: 'none', tuned: 'chat' } as const;
       let runs = 0;
       for (const id of ['d6', 'bugs']) {
         await page.locator(`answers-view #preset-${id}`).click();
         runs++;
-        await page.waitForFunction(
-          (want) => {
-            const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view');
-            return el?.getAttribute('data-runs') === want || el?.getAttribute('data-view-state') === 'error';
-          },
-          String(runs),
-          { timeout: 230_000, polling: 100 },
-        );
+        await answersRuns(page, runs);
         expect(await view.getAttribute('data-view-state'), (await page.locator('answers-view .error-box').allInnerTexts()).join(' ')).toBe('done');
-        const preset = ANSWER_PRESETS.find((p) => p.id === id)!;
-        const choices = parseChoices(preset.choices);
-        const scores = {} as Record<Side, AnswerScores>;
-        for (const side of SIDES) {
-          const e = engines[side]!;
-          const ctx = await e.encode(preset.prompt, templates[side]);
-          // each model's frame as the preset says: typed, or its own opener found greedily (found here again)
-          const want = preset.frames?.[side];
-          const frame = want === 'auto' ? (await findFrame(e, ctx, choices, { prefix: preset.prefix, suffix: preset.suffix })).frame : want ? await e.encodeContinuation(want) : [];
-          const shownIds = ((await page.locator(`answers-view [data-frame-side="${side}"]`).getAttribute('data-frame-ids')) ?? '').split(',').filter(Boolean).map(Number);
-          expect(shownIds, `${side} frame (${id})`).toEqual(frame);
-          scores[side] = await scoreAnswers(e, ctx, choices, { prefix: preset.prefix, suffix: preset.suffix, frame });
-        }
+        const scores = await presetScores(page, ANSWER_PRESETS.find((p) => p.id === id)!);
         await expectMatches(page, scores, 1, 2e-3);
       }
       expect(pageErrors).toEqual([]);

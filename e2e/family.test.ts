@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRewardSpec, scoreAnswer } from '../src/lab/reward';
-import { launchChromium } from './lab-page';
+import { answersRuns, launchChromium } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
 let server: StaticServer;
@@ -36,14 +36,7 @@ describe('the lab-grown family on the page', () => {
       await page.goto(`${server.origin}/?backend=wasm&view=answers&base=lab-sft&tuned=lab-rl`);
       await page.locator('answers-view #preset-d6:not([disabled])').waitFor({ timeout: 200_000 });
       await page.locator('answers-view #preset-d6').click();
-      await page.waitForFunction(
-        () => {
-          const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view');
-          return el?.getAttribute('data-runs') === '1' || el?.getAttribute('data-view-state') === 'error';
-        },
-        null,
-        { timeout: 200_000, polling: 100 },
-      );
+      await answersRuns(page, 1);
       expect(await page.locator('answers-view').getAttribute('data-view-state')).toBe('done');
 
       // the answers view's presets suggest lab-sft vs lab-rl, which is loaded: no link to switch

@@ -87,3 +87,16 @@ export function promptValue(page: Page): Promise<string> {
 export async function pairBackends(page: Page): Promise<string> {
   return page.evaluate(() => document.documentElement.dataset['backends'] ?? '');
 }
+
+/** Wait until the answers view has finished `runs` scoring runs (or shows an error); returns its state. */
+export async function answersRuns(page: Page, runs: number, timeout = 230_000): Promise<string | null> {
+  await page.waitForFunction(
+    (want) => {
+      const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view');
+      return el?.getAttribute('data-runs') === want || el?.getAttribute('data-view-state') === 'error';
+    },
+    String(runs),
+    { timeout, polling: 100 },
+  );
+  return page.locator('answers-view').getAttribute('data-view-state');
+}
