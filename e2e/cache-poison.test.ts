@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHubServer, type HubServer } from './hub-server';
-import { launchChromium, settle } from './lab-page';
+import { launchChromium, refreshCacheList, settle } from './lab-page';
 import { startServer, type StaticServer } from './server';
 
 let browser: Browser;
@@ -31,8 +31,7 @@ afterAll(async () => {
 
 async function cacheFiles(): Promise<{ key: string; damaged: string; files: { file: string; problem: string }[] }[]> {
   await page.locator('button[data-view="models"]').click();
-  await page.locator('button[data-refresh-cache]').click();
-  await page.waitForTimeout(500);
+  await refreshCacheList(page);
   return page.locator('tr[data-cache-key]').evaluateAll((trs) =>
     trs.map((tr) => ({
       key: tr.getAttribute('data-cache-key')!,

@@ -100,3 +100,19 @@ export async function answersRuns(page: Page, runs: number, timeout = 230_000): 
   );
   return page.locator('answers-view').getAttribute('data-view-state');
 }
+
+/** Click the Models tab's cache Refresh and wait for the listing it starts (it verifies every file, slow
+ *  on a busy machine): every listing in flight has ended and at least one more has finished. */
+export async function refreshCacheList(page: Page): Promise<void> {
+  const section = page.locator('models-view section[data-cache-listings]');
+  const before = Number(await section.getAttribute('data-cache-listings'));
+  await page.locator('button[data-refresh-cache]').click();
+  await page.waitForFunction(
+    (b) => {
+      const el = document.querySelector('lab-app')?.shadowRoot?.querySelector('models-view')?.shadowRoot?.querySelector('section[data-cache-listings]');
+      return !!el && el.getAttribute('data-cache-busy') === '0' && Number(el.getAttribute('data-cache-listings')) > b;
+    },
+    before,
+    { timeout: 60_000, polling: 100 },
+  );
+}

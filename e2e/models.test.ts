@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG } from '../src/engine/catalog';
 import { fitVariant } from '../src/lab/device-fit';
 import { startHubServer, type HubServer } from './hub-server';
-import { launchChromium, settle } from './lab-page';
+import { launchChromium, settle, refreshCacheList } from './lab-page';
 import { startServer, type StaticServer } from './server';
 
 let browser: Browser;
@@ -69,8 +69,7 @@ async function midDownload(side: 'base' | 'tuned'): Promise<{ loaded: number; to
 }
 
 async function cacheRows(): Promise<Map<string, Map<string, number>>> {
-  await page.locator('button[data-refresh-cache]').click();
-  await page.waitForTimeout(300);
+  await refreshCacheList(page);
   const rows = await page.locator('tr[data-cache-key]').evaluateAll((trs) =>
     trs.map((tr) => ({
       key: tr.getAttribute('data-cache-key')!,

@@ -215,6 +215,11 @@ export class ModelsView extends PairView {
   @state() private checkError = '';
   @state() private dragOver = false;
   @state() private cached: CachedModel[] | null = null;
+  /** Listings in flight and finished; only the newest listing started is shown (an older one that ends
+   *  later never overwrites it). Reflected on the section so tests can wait for a listing to finish. */
+  @state() private cacheBusy = 0;
+  @state() private cacheListings = 0;
+  private cacheSeq = 0;
   @state() private cacheError = '';
   @state() private estimate: { usage: number; quota: number } | null = null;
   @state() private persisted: boolean | null = null;
@@ -711,22 +716,31 @@ export class ModelsView extends PairView {
   // ——— cache ———
 
   private async refreshCache(): Promise<void> {
+    const seq = ++this.cacheSeq;
+    this.cacheBusy++;
     try {
-      if (typeof caches === 'undefined') throw new Error('this page has no Cache API (not a secure context?)');
-      const list = await browserCache().list();
-      list.sort((a, b) => a.key.localeCompare(b.key));
-      for (const m of list) m.files.sort((a, b) => a.file.localeCompare(b.file));
-      this.cached = list;
-      this.cacheError = '';
-    } catch (err) {
-      this.cacheError = (err as Error).message;
-    }
-    try {
-      const e = await navigator.storage?.estimate?.();
-      if (e) this.estimate = { usage: e.usage ?? 0, quota: e.quota ?? 0 };
-      this.persisted = (await navigator.storage?.persisted?.()) ?? null;
-    } catch {
-      this.estimate = null;
+      try {
+        if (typeof caches === 'undefined') throw new Error('this page has no Cache API (not a secure context?)');
+        const list = await browserCache().list();
+        list.sort((a, b) => a.key.localeCompare(b.key));
+        for (const m of list) m.files.sort((a, b) => a.file.localeCompare(b.file));
+        if (seq === this.cacheSeq) {
+          this.cached = list;
+          this.cacheError = '';
+        }
+      } catch (err) {
+        if (seq === this.cacheSeq) this.cacheError = (err as Error).message;
+      }
+      try {
+        const e = await navigator.storage?.estimate?.();
+        if (e) this.estimate = { usage: e.usage ?? 0, quota: e.quota ?? 0 };
+        this.persisted = (await navigator.storage?.persisted?.()) ?? null;
+      } catch {
+        this.estimate = null;
+      }
+    } finally {
+      this.cacheBusy--;
+      this.cacheListings++;
     }
   }
 
@@ -754,7 +768,7 @@ export class ModelsView extends PairView {
   private renderCache() {
     const list = this.cached;
     const sum = list?.reduce((s, m) => s + m.bytes, 0) ?? 0;
-    return html`<section class="card" aria-labelledby="cache-h" data-cache-state=${list ? 'listed' : 'loading'}>
+    return html`<section class="card" aria-labelledby="cache-h" data-cache-state=${list ? 'listed' : 'loading'} data-cache-busy=${this.cacheBusy} data-cache-listings=${this.cacheListings}>
       <div class="pair-head">
         <h2 id="cache-h">Models in this browser</h2>
         <button data-refresh-cache @click=${() => void this.refreshCache()}>Refresh</button>
