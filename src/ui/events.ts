@@ -117,3 +117,29 @@ declare global {
     'pair-reload': PairReloadEvent;
   }
 }
+
+/** A run finished (any view): the app saves it to the library. Carries the spec and the result (plain JSON). */
+export class RunFinishedEvent extends Event {
+  static readonly type = 'run-finished';
+  constructor(
+    readonly spec: import('../lab/experiments/types').SpecEnvelope,
+    readonly result: import('../lab/experiments/types').ResultEnvelope,
+  ) {
+    super(RunFinishedEvent.type, init);
+  }
+}
+
+/** Open a stored run (the Library view asks the app to show it in its kind's view). */
+export class RunOpenEvent extends Event {
+  static readonly type = 'run-open';
+  constructor(readonly record: import('../lab/experiments/types').RunRecord) {
+    super(RunOpenEvent.type, init);
+  }
+}
+
+declare global {
+  interface HTMLElementEventMap {
+    'run-finished': RunFinishedEvent;
+    'run-open': RunOpenEvent;
+  }
+}
