@@ -85,6 +85,10 @@ export interface Runner<K extends ExperimentKind = ExperimentKind, S = unknown, 
   validateResult(x: unknown): ResultEnvelope<K, D>;
   /** A short title for the library ("compare · lab-base vs lab-sft · “Tell me a joke”"). */
   title(spec: SpecEnvelope<K, S>): string;
+  /** The headline numbers of one result, by name (e.g. compare: `shifted`, `shifted_on_neutral_text`,
+   *  `mean_kl`, `bf_on_policy_base` …), for `lab summarize` (means with confidence intervals over a prompt
+   *  set) and the Library's side-by-side table. null = not computed for this result. */
+  headline(data: D): Record<string, number | null>;
 }
 
 /** A run in the library (and in an export file): the spec, its result, and the student's own fields. */
