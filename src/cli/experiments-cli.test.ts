@@ -135,6 +135,23 @@ describe('lab batch: shards', () => {
   });
 });
 
+describe('lab batch: models', () => {
+  it('loads the spec\'s models once for the whole batch', async () => {
+    const log = path('calls.log');
+    process.env['LAB_TEST_CALL_LOG'] = log;
+    const spec = { ...SPEC, models: { base: { repo: 'lab-base', revision: null, dtype: null, backend: 'auto' } }, settings: { sides: ['base'] } };
+    const out = path('out.jsonl');
+    const r = await cli('batch', specFile(spec), '--prompts', promptsFile(PROMPTS.slice(0, 3)), '--out', out);
+    expect(r.code, r.err).toBe(0);
+    const engines = lines(log).map((l) => (JSON.parse(l) as { engine: number | null }).engine);
+    expect(engines).toHaveLength(3);
+    expect(engines[0]).not.toBeNull();
+    expect(new Set(engines).size).toBe(1);
+    expect(lines(out).map((l) => (JSON.parse(l) as { result: { data: { tokens: number } } }).result.data.tokens).every((t) => t > 0)).toBe(true);
+    expect(JSON.parse(readFileSync(`${out}.spec.json`, 'utf8'))).toMatchObject({ models: { base: { repo: 'lab-base', backend: 'node' } } });
+  });
+});
+
 describe('lab batch: input rejections (nothing run, nothing overwritten)', () => {
   it.each([
     ['a bad JSON line', '{"prompt":"a"}\n{"prompt":"b"\n', /prompts\.jsonl line 2: not valid JSON/],

@@ -8,7 +8,8 @@
  * score), so that runs can be compared line for line. With `settings.sides: ["base"]` it loads the base
  * model and counts the prompt's tokens with it (the CLI's model loading, for real).
  *   LAB_TEST_DELAY_MS  wait this long in each run (a slow runner to kill mid-batch)
- *   LAB_TEST_CALL_LOG  append {"prompt", "pid"} to this file at the start of each run (count the calls)
+ *   LAB_TEST_CALL_LOG  append {"prompt", "pid", "engine"} to this file at the start of each run (count the
+ *                      calls; `engine` numbers the base engine object, null without one)
  */
 import { appendFileSync } from 'node:fs';
 import { throwIfAborted } from '../../engine/errors';
@@ -36,6 +37,15 @@ function hash01(text: string): number {
   return (h % 1000) / 1000;
 }
 
+/** A number per engine object (null: none), so a test can tell whether runs shared one loaded model. */
+const engineIds = new WeakMap<object, number>();
+let engines = 0;
+function engineId(engine: object | null | undefined): number | null {
+  if (!engine) return null;
+  if (!engineIds.has(engine)) engineIds.set(engine, ++engines);
+  return engineIds.get(engine)!;
+}
+
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const t = setTimeout(resolve, ms);
@@ -51,7 +61,7 @@ export const fakeRunner: Runner<'next-token', FakeSettings, FakeData> = {
   sides: (spec) => spec.settings.sides,
   async run(spec, ctx): Promise<ResultEnvelope<'next-token', FakeData>> {
     const log = process.env['LAB_TEST_CALL_LOG'];
-    if (log) appendFileSync(log, `${JSON.stringify({ prompt: spec.prompt, pid: process.pid })}\n`);
+    if (log) appendFileSync(log, `${JSON.stringify({ prompt: spec.prompt, pid: process.pid, engine: engineId(ctx.engines.base) })}\n`);
     ctx.onProgress?.({ done: 0, total: 2, message: 'counting' });
     const delay = Number(process.env['LAB_TEST_DELAY_MS'] ?? 0);
     if (delay > 0) await sleep(delay, ctx.signal);
