@@ -225,6 +225,30 @@ describe('lab batch: input rejections (nothing run, nothing overwritten)', () =>
   });
 });
 
+/** `lab batch` in a child process (node + tsx, one process: a signal reaches the CLI itself), on the fake
+ *  runner, slowed by `delay` ms per prompt, logging its calls to `log`. */
+function batchChild(args: string[], log: string, delay: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'batch', ...args], {
+    env: { ...process.env, LAB_TEST_RUNNERS: 'src/cli/testing/fake-runner.ts', LAB_TEST_DELAY_MS: String(delay), LAB_TEST_CALL_LOG: log },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => child.on('exit', (code) => res({ code, stdout, stderr })));
+  return { child, exited };
+}
+
+/** Waits until `file` holds at least `n` lines. */
+async function linesAtLeast(file: string, n: number): Promise<void> {
+  const t0 = Date.now();
+  while (!(existsSync(file) && lines(file).length >= n)) {
+    if (Date.now() - t0 > 45_000) throw new Error(`the child batch wrote no ${n} lines in 45 s`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe('lab batch --resume', () => {
   it('keeps finished lines, re-runs changed prompts (keeping the old lines aside), and runs nothing when done', async () => {
     const spec = specFile();
@@ -256,20 +280,10 @@ describe('lab batch --resume', () => {
     const out = path('killed.jsonl');
     const log1 = path('calls-killed.log');
     const log2 = path('calls-resumed.log');
-    const child = (log: string, delay: number, ...extra: string[]) =>
-      spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'batch', spec, '--prompts', promptsPath, '--out', out, ...extra], {
-        env: { ...process.env, LAB_TEST_RUNNERS: 'src/cli/testing/fake-runner.ts', LAB_TEST_DELAY_MS: String(delay), LAB_TEST_CALL_LOG: log },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-    const killed = child(log1, 300);
-    const exited = new Promise<number | null>((res) => killed.on('exit', (code) => res(code)));
-    const t0 = Date.now();
-    while (!(existsSync(out) && lines(out).length >= 3)) {
-      if (Date.now() - t0 > 45_000) throw new Error('the child batch wrote no 3 lines in 45 s');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    killed.kill('SIGKILL');
-    await exited;
+    const killed = batchChild([spec, '--prompts', promptsPath, '--out', out], log1, 300);
+    await linesAtLeast(out, 3);
+    killed.child.kill('SIGKILL');
+    await killed.exited;
     const kept = lines(out);
     expect(kept.length).toBeLessThan(prompts.length); // it was killed mid-run
     expect(kept).toEqual(lines(whole).slice(0, kept.length));
@@ -277,12 +291,7 @@ describe('lab batch --resume', () => {
     const next = lines(whole)[kept.length]!;
     appendFileSync(out, next.slice(0, Math.floor(next.length / 2)));
 
-    const resumed = child(log2, 0, '--resume');
-    let stderr = '';
-    let stdout = '';
-    resumed.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    resumed.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const code = await new Promise<number | null>((res) => resumed.on('exit', (c) => res(c)));
+    const { code, stdout, stderr } = await batchChild([spec, '--prompts', promptsPath, '--out', out, '--resume'], log2, 0).exited;
     expect(code, stderr).toBe(0);
     expect(stderr).toMatch(new RegExp(`resume: dropped line ${kept.length + 1} of .*killed\\.jsonl, a line cut short`));
     expect(stdout).toMatch(new RegExp(`16/16 prompts done \\(${kept.length} from before, ${16 - kept.length} run now`));
@@ -292,6 +301,31 @@ describe('lab batch --resume', () => {
     expect(calls(log2)).toEqual(prompts.slice(kept.length)); // each unfinished prompt once, no finished one
     // The rewrite (dropping the torn line) went through a temporary file and a rename: none is left.
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  }, 120_000);
+
+  it('stops cleanly on Ctrl-C (SIGINT), keeping every finished line, and resumes', async () => {
+    const prompts = Array.from({ length: 12 }, (_, i) => `interrupted prompt ${i}`);
+    const promptsPath = promptsFile(prompts);
+    const spec = specFile();
+    const whole = path('whole.jsonl');
+    expect((await cli('batch', spec, '--prompts', promptsPath, '--out', whole)).code).toBe(0);
+    const out = path('interrupted.jsonl');
+    const run = batchChild([spec, '--prompts', promptsPath, '--out', out], path('calls.log'), 300);
+    await linesAtLeast(out, 2);
+    run.child.kill('SIGINT');
+    const { code, stderr } = await run.exited;
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/interrupted: stopping/);
+    expect(stderr).toMatch(/stopped at prompt_index \d+ .*--resume continues/);
+    expect(stderr).toMatch(/error: LabAbortError: the fake run was cancelled/);
+    const text = readFileSync(out, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const kept = lines(out);
+    expect(kept.length).toBeLessThan(12);
+    expect(kept).toEqual(lines(whole).slice(0, kept.length));
+    const r = await cli('batch', spec, '--prompts', promptsPath, '--out', out, '--resume');
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe(readFileSync(whole, 'utf8'));
   }, 120_000);
 });
 

@@ -129,11 +129,16 @@ export function specAsRun(spec: SpecEnvelope, infos: LoadedModels['infos']): Spe
   return { ...spec, models };
 }
 
-/** An AbortSignal that Ctrl-C (SIGINT) aborts while `body` runs: the runner stops at its next check. */
-export async function withInterrupt<T>(body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+/** An AbortSignal that Ctrl-C (SIGINT) aborts while `body` runs: the runner stops at its next check (a
+ *  batch keeps every line it finished). A second Ctrl-C exits at once (status 130). */
+export async function withInterrupt<T>(body: (signal: AbortSignal) => Promise<T>, ctx?: CommandContext): Promise<T> {
   const ac = new AbortController();
-  const onInt = () => ac.abort();
-  process.once('SIGINT', onInt);
+  const onInt = () => {
+    if (ac.signal.aborted) process.exit(130);
+    ctx?.err('interrupted: stopping (Ctrl-C again to quit at once)');
+    ac.abort();
+  };
+  process.on('SIGINT', onInt);
   try {
     return await body(ac.signal);
   } finally {

@@ -186,7 +186,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
           fsyncSync(fd);
           done++;
         }
-      });
+      }, ctx);
     } finally {
       closeSync(fd);
     }

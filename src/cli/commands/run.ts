@@ -58,6 +58,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
           progress.show(`${spec.kind}: ${p.message} ${p.done}/${p.total ?? '?'}${left !== null ? ` · ETA ${formatDuration(left)}` : ''}`);
         },
       }),
+      ctx,
     );
     progress.clear();
     // What is printed must import into the page's library: plain JSON that the kind's reader accepts.

@@ -12,7 +12,7 @@
  *                      calls; `engine` numbers the base engine object, null without one)
  */
 import { appendFileSync } from 'node:fs';
-import { throwIfAborted } from '../../engine/errors';
+import { LabAbortError, throwIfAborted } from '../../engine/errors';
 import { readResultEnvelope, readSpecEnvelope } from '../../lab/experiments/envelope';
 import { read } from '../../lab/experiments/json-safety';
 import { RUNNERS } from '../../lab/experiments/registry';
@@ -51,7 +51,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     const t = setTimeout(resolve, ms);
     signal?.addEventListener('abort', () => {
       clearTimeout(t);
-      reject(new Error('aborted'));
+      reject(new LabAbortError('the fake run'));
     });
   });
 }
