@@ -63,6 +63,8 @@ describe('describe: n, mean, sd, 95% CI, min, max', () => {
     expect(summarize([3])).toEqual({ n: 1, missing: 0, mean: 3, sd: null, ci95: null, min: 3, max: 3 });
     expect(summarize([null, NaN])).toEqual({ n: 0, missing: 2, mean: null, sd: null, ci95: null, min: null, max: null });
     expect(summarize([4, 4, 4]).ci95).toEqual([4, 4]);
+    // (0.1 + 0.1 + 0.1) / 3 is 0.10000000000000002 in floating point; equal values still give exactly 0.1, sd 0.
+    expect(summarize([0.1, 0.1, 0.1])).toEqual({ n: 3, missing: 0, mean: 0.1, sd: 0, ci95: [0.1, 0.1], min: 0.1, max: 0.1 });
   });
   it('summarizes headline records by name, in first-seen order', () => {
     const h = describeHeadlines([{ a: 1, b: null }, { a: 3, c: 2 }]);

@@ -112,6 +112,8 @@ export function describe(values: (number | null)[]): NumberSummary {
     if (x > max) max = x;
   }
   if (n < 2) return { n, missing, mean, sd: null, ci95: null, min, max };
+  // All equal: exactly that value, sd 0 (summing n copies can leave rounding noise like 1e-16).
+  if (min === max) return { n, missing, mean: min, sd: 0, ci95: [min, min], min, max };
   const sd = Math.sqrt(xs.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1));
   const half = (tQuantile(0.975, n - 1) * sd) / Math.sqrt(n);
   return { n, missing, mean, sd, ci95: [mean - half, mean + half], min, max };
