@@ -171,7 +171,13 @@ describe('spec files: a spec, {spec, result}, a record, an export', () => {
     expect(() => specFromJson({ ...exp, format: 'other' })).toThrow(/format: must be "world-prior-lab\/runs"/);
     expect(() => specFromJson({ ...exp, runs: [] })).toThrow(/holds no runs/);
     expect(() => specFromJson({ ...exp, runs: [record('a', 'x'), { ...record('b', ''), spec: { ...SPEC, seed: -1 } }] }, 1)).toThrow(/^runs\[1\]: spec\.seed/);
-    expect(() => specFromJson({ ...SPEC, kind: 'compare' })).toThrow(/spec\.kind: this lab has no runner for compare experiments/);
+    const compare = RUNNERS['compare'];
+    delete RUNNERS['compare']; // (a build without that kind's runner)
+    try {
+      expect(() => specFromJson({ ...SPEC, kind: 'compare' })).toThrow(/spec\.kind: this lab has no runner for compare experiments/);
+    } finally {
+      if (compare) RUNNERS['compare'] = compare;
+    }
     expect(() => specFromJson({ ...SPEC, kind: 'nope' })).toThrow(/spec\.kind: must be one of/);
     expect(() => specFromJson({ ...SPEC, version: 9 })).toThrow(/spec\.version: version 9 was written by a newer lab/);
     expect(() => specFromJson({ ...SPEC, prompt: '' })).toThrow(/spec\.prompt: must not be empty/);
