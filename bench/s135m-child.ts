@@ -91,16 +91,19 @@ async function oursDecode(engine: LabEngine, timer: RunTimer, ids: number[], tok
   return { tokens: out, steps };
 }
 
+/** transformers.js takes its runtime from this global when it is set before its first import (our
+ *  tokenizer imports it too, so this runs before anything is loaded): the same onnxruntime-web WASM
+ *  build (1 thread) our engine runs on. */
+async function webRuntimeForTransformers(backend: NodeBackend): Promise<void> {
+  if (backend !== 'wasm') return;
+  const ortWeb = await import('onnxruntime-web');
+  ortWeb.env.wasm.numThreads = 1;
+  ortWeb.env.logLevel = 'error';
+  ortWeb.env.wasm.wasmPaths = resolve('node_modules/onnxruntime-web/dist') + '/';
+  (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ortWeb;
+}
+
 async function loadTransformers(folder: string, dtype: string, backend: NodeBackend) {
-  if (backend === 'wasm') {
-    // transformers.js takes the runtime from this global when it is set before its import: the same
-    // onnxruntime-web WASM build (1 thread) our engine runs on.
-    const ortWeb = await import('onnxruntime-web');
-    ortWeb.env.wasm.numThreads = 1;
-    ortWeb.env.logLevel = 'error';
-    ortWeb.env.wasm.wasmPaths = resolve('node_modules/onnxruntime-web/dist') + '/';
-    (globalThis as Record<symbol, unknown>)[Symbol.for('onnxruntime')] = ortWeb;
-  }
   const { AutoModelForCausalLM, AutoTokenizer, env } = await import('@huggingface/transformers');
   env.allowRemoteModels = false;
   env.localModelPath = dirname(folder) + '/';
@@ -265,6 +268,7 @@ async function mem(folder: string, dtype: string, backend: NodeBackend, side: st
 }
 
 const [mode, folder, dtype, backend, ...rest] = process.argv.slice(2);
+await webRuntimeForTransformers(backend as NodeBackend);
 const result =
   mode === 'decode'
     ? await decode(folder!, dtype!, backend as NodeBackend, Number(rest[0]), Number(rest[1]))
