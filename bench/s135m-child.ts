@@ -215,12 +215,15 @@ async function lab(folder: string, dtype: string, backend: NodeBackend, sweepTok
   await sampleBatch(engine, prompt, 1, 0, { samples: 32, maxTokens: 2, seed: 0, stopIds: [] }); // warm-up
   const batched: number[] = [];
   const batchedRun: number[] = [];
+  let batchedCalls = 0;
   for (let r = 0; r < 2; r++) {
     const r0 = timer.total;
+    const c0 = timer.calls;
     const t0 = performance.now();
     await sampleBatch(engine, prompt, 1, 0, { samples: 32, maxTokens: sweepTokens, seed: 1 + r, stopIds: [] });
     batched.push(performance.now() - t0);
     batchedRun.push(timer.total - r0);
+    batchedCalls = timer.calls - c0; // session.run calls for one batch: the prefill + one per step
   }
   const r0 = timer.total;
   const t0 = performance.now();
@@ -237,6 +240,7 @@ async function lab(folder: string, dtype: string, backend: NodeBackend, sweepTok
     prefill512: median(prefills),
     batched: median(batched),
     batchedRun: median(batchedRun),
+    batchedCalls,
     sequential,
     sequentialRun,
     memory: {

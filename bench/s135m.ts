@@ -61,6 +61,8 @@ interface LabResult {
   prefill512: number;
   batched: number;
   batchedRun: number;
+  /** session.run calls for one batch of 32 (undefined in results from before it was recorded). */
+  batchedCalls?: number;
   sequential: number;
   sequentialRun: number;
   memory: { weightBytes: number; rssBefore: number; rssAfterLoad: number; heapAfterLoad: number; rssAfterPrefill: number; rssEnd: number; heapEnd: number; peakRss: number };
@@ -162,7 +164,7 @@ export function labTable(r: Bench135m): string {
     rows.push([`${l.dtype}: prefill of 512 tokens (one forward pass, last position's logits)`, `${ms(l.prefill512)} ms`, '', '']);
     const ratio = l.sequential / l.batched;
     rows.push([
-      `${l.dtype}: 32 samples × ${l.sweepTokens} tokens: one batch vs 32 sequential generations (session.run: ${ms(l.batchedRun)} vs ${ms(l.sequentialRun)} ms)`,
+      `${l.dtype}: 32 samples × ${l.sweepTokens} tokens: one batch vs 32 sequential generations (session.run: ${ms(l.batchedRun)} vs ${ms(l.sequentialRun)} ms${l.batchedCalls ? `; ${l.batchedCalls} session.run calls per batch` : ''})`,
       `${ms(l.batched)} ms vs ${ms(l.sequential)} ms`,
       `${ratio.toFixed(1)}× faster`,
       '≥ 10× faster',
