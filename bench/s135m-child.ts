@@ -5,8 +5,8 @@
  *
  *   decode <folder> <dtype> <node|wasm> <tokens> <rounds>
  *       ours (LabEngine.step + arg-max over the raw logits) vs transformers.js generate() (greedy) on the
- *       same file and backend, alternating rounds; every decode step timed, split into session.run and the
- *       rest; both sides' greedy tokens compared.
+ *       same file and backend, step by step in lock-step; every decode step timed, split into session.run
+ *       and the rest; both sides' greedy tokens compared.
  *   mem <folder> <dtype> <node|wasm> <ours|theirs>
  *       one side alone: the process's memory before and after loading (and a first decode step).
  *   lab <folder> <dtype> <node|wasm> <sweepTokens>
@@ -27,6 +27,9 @@ const PROMPT = 'The jury said that the city';
 interface RunTimer {
   total: number;
   calls: number;
+  /** Awaited before / after each run, outside the timed part (the interleaved decode runs our step here). */
+  before?: () => Promise<void>;
+  after?: () => Promise<void>;
 }
 
 /** Wrap a session's run() to add up the time spent inside it (onnxruntime itself). */
@@ -34,12 +37,14 @@ function timeRuns(session: { run: (...a: never[]) => Promise<unknown> }): RunTim
   const timer: RunTimer = { total: 0, calls: 0 };
   const run = session.run.bind(session);
   session.run = (async (...a: never[]) => {
+    if (timer.before) await timer.before();
     const t0 = performance.now();
     try {
       return await run(...a);
     } finally {
       timer.total += performance.now() - t0;
       timer.calls++;
+      if (timer.after) await timer.after();
     }
   }) as typeof session.run;
   return timer;
@@ -123,21 +128,60 @@ async function loadTransformers(folder: string, dtype: string, backend: NodeBack
 }
 
 /** transformers.js generate() (greedy); a streamer timestamps every new token, so each decode step is
- *  timed the same way as ours: from one token to the next. */
-async function theirsDecode(t: Awaited<ReturnType<typeof loadTransformers>>, tokens: number) {
+ *  timed the same way as ours: from one token to the next. `hookMs()`: time spent in a `before` hook
+ *  (our interleaved step), taken out of their intervals. */
+async function theirsDecode(t: Awaited<ReturnType<typeof loadTransformers>>, tokens: number, hookMs: () => number = () => 0) {
   const inputs = t.tokenizer(PROMPT);
-  const stamps: { at: number; run: number }[] = [];
+  const stamps: { at: number; run: number; hook: number }[] = [];
   const streamer = {
     puts: 0,
     put(_ids: unknown) {
-      if (this.puts++ > 0) stamps.push({ at: performance.now(), run: t.timer.total });
+      if (this.puts++ > 0) stamps.push({ at: performance.now(), run: t.timer.total, hook: hookMs() });
     },
     end() {},
   };
   const out = (await t.model.generate({ ...inputs, max_new_tokens: tokens, min_new_tokens: tokens, do_sample: false, streamer } as never)) as { tolist(): bigint[][] };
   const all = out.tolist()[0]!.map(Number);
-  const steps = stamps.slice(1).map((s, i) => ({ interval: s.at - stamps[i]!.at, run: s.run - stamps[i]!.run }));
+  const steps = stamps.slice(1).map((s, i) => ({ interval: s.at - stamps[i]!.at - (s.hook - stamps[i]!.hook), run: s.run - stamps[i]!.run }));
   return { tokens: all.slice(all.length - tokens), steps };
+}
+
+/** Both sides in lock-step: before or after each of transformers.js's session runs (alternately), one
+ *  step of ours (timed on its own, and taken out of their interval), so a step of each always runs under the same machine
+ *  load; on 2 shared cores, load changes within seconds, and alternating whole generations was not
+ *  enough (it gave either side the lead by up to 1.6× on the same file). */
+async function interleavedDecode(ours: Awaited<ReturnType<typeof loadOurs>>, theirs: Awaited<ReturnType<typeof loadTransformers>>, ids: number[], tokens: number) {
+  const { engine, timer } = ours;
+  const { seq, logits } = await engine.createSequence(ids);
+  let next = topK(logits.data, 1)[0]!;
+  const oursTokens = [next];
+  const oursSteps: { interval: number; run: number; engine: number; pick: number }[] = [];
+  let hook = 0;
+  const step = async () => {
+    if (oursTokens.length >= tokens) return;
+    const h0 = performance.now();
+    const r0 = timer.total;
+    const l = await engine.step(seq, [next]);
+    const t1 = performance.now();
+    next = topK(l.data, 1)[0]!;
+    const t2 = performance.now();
+    oursTokens.push(next);
+    oursSteps.push({ interval: t2 - h0, run: timer.total - r0, engine: t1 - h0, pick: t2 - t1 });
+    hook += performance.now() - h0;
+  };
+  // Which of the two runs first alternates from step to step: on these cores the first run of a pair
+  // measured up to 10% slower, whichever side it was.
+  let n = 0;
+  theirs.timer.before = () => (n % 2 === 0 ? step() : Promise.resolve());
+  theirs.timer.after = () => (n++ % 2 === 1 ? step() : Promise.resolve());
+  try {
+    const b = await theirsDecode(theirs, tokens, () => hook);
+    return { ours: { tokens: oursTokens, steps: oursSteps }, theirs: b };
+  } finally {
+    theirs.timer.before = undefined;
+    theirs.timer.after = undefined;
+    await engine.release(seq);
+  }
 }
 
 async function decode(folder: string, dtype: string, backend: NodeBackend, tokens: number, rounds: number) {
@@ -152,9 +196,7 @@ async function decode(folder: string, dtype: string, backend: NodeBackend, token
   let oursTokens: number[] = [];
   let theirTokens: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    // Alternating, so both sides see the same machine load.
-    const a = await oursDecode(ours.engine, ours.timer, ids, tokens);
-    const b = await theirsDecode(theirs, tokens);
+    const { ours: a, theirs: b } = await interleavedDecode(ours, theirs, ids, tokens);
     oursSteps.push(...a.steps);
     theirSteps.push(...b.steps);
     oursTokens = a.tokens;
