@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const big = only === 'lab' ? null : await run135m({ tokens: { node: 16, wasm: 6 }, rounds: 2, sweepTokens: 16, dtypes: ['fp32', 'q4'], backends: ['node', 'wasm'] });
   const rows = only === '135m' ? [] : await decodeBench(models);
   if (big) rows.push(...decodeRows(big));
-  console.log('## Decode with full logits (greedy; lab models: 48 tokens, median of 7, better of 2 alternating rounds; 135M: median step of 2 alternating rounds of 16 tokens on onnxruntime-node, 6 on WASM)\n');
+  console.log('## Decode with full logits (greedy; lab models: 48 tokens, median of 7, better of 2 alternating rounds; 135M: median step of 2 generations of 16 tokens (6 on WASM), ours and transformers.js in lock-step)\n');
   console.log(markdownTable(DECODE_HEADER, rows));
   if (big) {
     console.log('\n## 135M: where a decode step\'s time goes (ms, medians over the steps)\n');
