@@ -14,9 +14,10 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../src/lab/experiments/types';
 import { sampleRecord, sampleResult, sampleSpec } from '../src/lab/library/fixtures';
+import { RUNNERS } from '../src/lab/experiments/registry';
 import { EXPORT_FORMAT, exportText } from '../src/lab/library/records';
 import { specLink } from '../src/lab/library/share';
-import { launchChromium } from './lab-page';
+import { expectReady, launchChromium, pairBackends } from './lab-page';
 import { startServer, type StaticServer } from './server';
 
 let server: StaticServer;
@@ -373,6 +374,131 @@ describe('library (real IndexedDB, no model needed)', () => {
       await ctx.close();
     }
   });
+
+  it('no page errors', () => {
+    expect(errors).toEqual([]);
+  });
+});
+
+const SWEEP = { 'sweep.prompt': 'Pick a random number between 1 and 100.', 'sweep.temps': '0.5,1.5', 'sweep.n': '2', 'sweep.max': '4' };
+
+async function sweepDone(page: Page): Promise<void> {
+  await page.waitForFunction(() => {
+    const s = document.querySelector('lab-app')?.shadowRoot?.querySelector('sweep-view')?.getAttribute('data-view-state');
+    return s === 'done' || s === 'error';
+  }, null, { timeout: 200_000, polling: 200 });
+  expect(await page.locator('sweep-view').getAttribute('data-view-state'), (await page.locator('sweep-view [data-error]').allInnerTexts()).join(' ')).toBe('done');
+}
+
+describe.each(['wasm', 'webgpu'] as const)('library with a model on %s', (backend) => {
+  let context: BrowserContext;
+  let page: Page;
+  const errors: string[] = [];
+
+  beforeAll(async () => {
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+    page = await newPage(context, errors);
+    await page.goto(`${server.origin}/?${new URLSearchParams({ backend, view: 'sweep', ...SWEEP, 'sweep.seed': '1' })}`);
+    await expectReady(page);
+    expect(await pairBackends(page)).toBe(`${backend},${backend}`);
+    await page.locator('sweep-view button[data-action="run"]').click();
+    await sweepDone(page);
+  }, 480_000); // WebGPU on SwiftShader, on a shared CPU, is slow
+
+  afterAll(async () => {
+    await context?.close();
+  });
+
+  it('a chart downloads as a PNG named after its label, on a white background', async () => {
+    const chart = page.locator('sweep-view lab-chart[data-chart="entropy-first"]');
+    const [dl] = await Promise.all([page.waitForEvent('download'), chart.locator('button[data-png]').click()]);
+    expect(dl.suggestedFilename()).toBe('Entropy-of-the-first-next-token-distribution-against-temperature-base-and-tuned.png');
+    const bytes = readFileSync((await dl.path())!);
+    expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const probe = await chart.evaluate(async (el) => {
+      const url = await (el as unknown as { pngDataUrl(): Promise<string> }).pngDataUrl();
+      const img = new Image();
+      img.src = url;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.naturalWidth;
+      c.height = img.naturalHeight;
+      const ctx = c.getContext('2d')!;
+      ctx.drawImage(img, 0, 0);
+      const canvas = el.shadowRoot!.querySelector('canvas')!;
+      const data = ctx.getImageData(0, 0, c.width, c.height).data;
+      let opaque = true;
+      let coloured = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3] !== 255) opaque = false;
+        if (!(data[i] === 255 && data[i + 1] === 255 && data[i + 2] === 255)) coloured++;
+      }
+      return { url, w: c.width, h: c.height, cw: canvas.width, ch: canvas.height, corner: [...ctx.getImageData(0, 0, 1, 1).data], opaque, coloured };
+    });
+    expect(Buffer.from(probe.url.split(',')[1]!, 'base64').equals(bytes)).toBe(true);
+    expect([probe.w, probe.h]).toEqual([probe.cw, probe.ch]);
+    expect(probe.corner).toEqual([255, 255, 255, 255]);
+    expect(probe.opaque).toBe(true);
+    expect(probe.coloured).toBeGreaterThan(100); // the curves and axes are drawn
+  });
+
+  // The next tests need the views' run lifecycle (RunFinishedEvent) and `.stored` / `readonly` support
+  // (the view helpers' branches of issue #14).
+  it('a finished sweep is saved; reopened on a page without models it shows as stored, not recomputed', async () => {
+    await page.locator("lab-app [data-library-note='saved']").waitFor({ timeout: 30_000 });
+    const runs = await stored(page);
+    const sweep = runs.filter((r) => r.kind === 'sweep');
+    expect(sweep.length).toBeGreaterThanOrEqual(1);
+    const run = sweep[sweep.length - 1]!;
+    expect(run.spec.prompt).toBe(SWEEP['sweep.prompt']);
+    expect(run.spec.models.base?.backend).toBe(backend);
+    expect(run.spec.models.tuned?.repo).toMatch(/lab-sft/);
+
+    // A page whose models cannot load: the stored run still shows (nothing is recomputed).
+    const p2 = await newPage(context, errors);
+    try {
+      await p2.goto(`${server.origin}/?${new URLSearchParams({ backend, view: 'library', base: '/no-such-model/', tuned: '/no-such-model-either/' })}`);
+      await p2.waitForFunction(() => document.querySelector('lab-app')?.shadowRoot?.querySelector('library-view')?.getAttribute('data-library-state') === 'ready');
+      await p2.locator(`library-view li[data-run-id="${run.id}"] button[data-open]`).click();
+      expect(await p2.locator("button[role='tab'][aria-selected='true']").getAttribute('data-view')).toBe('sweep');
+      await p2.locator('sweep-view [data-stored]').waitFor({ timeout: 30_000 });
+      expect(await p2.locator('sweep-view').getAttribute('data-view-state')).toBe('done');
+      expect(await p2.locator('sweep-view lab-chart[data-chart="entropy-first"]').count()).toBe(1);
+    } finally {
+      await p2.close();
+    }
+  });
+
+  it('two stored sweeps side by side: two read-only views and one table of headline numbers', async () => {
+    const seed = page.locator('sweep-view #f-seed');
+    if (await seed.count()) await seed.fill('2'); // another seed: two different runs
+    await page.locator('sweep-view button[data-action="run"]').click();
+    await sweepDone(page);
+    await expect.poll(async () => (await stored(page)).filter((r) => r.kind === 'sweep').length, { timeout: 30_000 }).toBeGreaterThanOrEqual(2);
+    const sweeps = (await stored(page)).filter((r) => r.kind === 'sweep').sort((a, b) => (a.created < b.created ? -1 : 1)).slice(-2);
+    await page.locator('button[data-view="library"]').click();
+    await page.waitForFunction(() => document.querySelector('lab-app')?.shadowRoot?.querySelector('library-view')?.getAttribute('data-library-state') === 'ready');
+    for (const r of sweeps) await page.locator(`library-view li[data-run-id="${r.id}"] input[data-select]`).check();
+    await page.locator('library-view button[data-side-by-side-open]').click();
+    const cols = page.locator('library-compare [data-side-by-side]');
+    expect(await cols.count()).toBe(2);
+    for (let i = 0; i < 2; i++) {
+      const col = cols.nth(i);
+      await col.locator('sweep-view[readonly] [data-stored]').waitFor({ timeout: 30_000 });
+      expect(await col.locator('sweep-view button[data-action="run"]').count()).toBe(0);
+    }
+    const runner = RUNNERS.sweep;
+    expect(runner, 'the sweep runner is registered').toBeTruthy();
+    const rows = await page.locator('library-compare table[data-headlines] tbody tr').evaluateAll((trs) => trs.map((tr) => [tr.getAttribute('data-headline'), tr.getAttribute('data-a'), tr.getAttribute('data-b')]));
+    const [a, b] = (await cols.evaluateAll((els) => els.map((e) => e.getAttribute('data-run-id')))).map((id) => sweeps.find((r) => r.id === id)!);
+    const ha = runner!.headline(a!.result.data);
+    const hb = runner!.headline(b!.result.data);
+    expect(rows.map((r) => r[0])).toEqual([...new Set([...Object.keys(ha), ...Object.keys(hb)])]);
+    for (const [name, x, y] of rows) {
+      expect(x === '' ? null : Number(x)).toBe(ha[name!] ?? null);
+      expect(y === '' ? null : Number(y)).toBe(hb[name!] ?? null);
+    }
+  }, 480_000);
 
   it('no page errors', () => {
     expect(errors).toEqual([]);
