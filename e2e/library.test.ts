@@ -17,7 +17,7 @@ import { sampleRecord, sampleResult, sampleSpec } from '../src/lab/library/fixtu
 import { RUNNERS } from '../src/lab/experiments/registry';
 import { EXPORT_FORMAT, exportText } from '../src/lab/library/records';
 import { specLink } from '../src/lab/library/share';
-import { expectReady, launchChromium, pairBackends } from './lab-page';
+import { launchChromium, pairBackends, settle, shownErrors } from './lab-page';
 import { startServer, type StaticServer } from './server';
 
 let server: StaticServer;
@@ -134,6 +134,11 @@ describe('library (real IndexedDB, no model needed)', () => {
     expect(cli.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(cli.spec).toEqual(sampleSpec('inject'));
     expect(cli.result).toEqual(sampleResult('inject'));
+    // Storage used: the runs' JSON bytes, computed here from what IndexedDB holds.
+    const bytes = all.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r), 'utf8'), 0);
+    await expect.poll(() => page.locator('library-view [data-storage]').getAttribute('data-storage-bytes')).toBe(String(bytes));
+    expect(await page.locator('library-view [data-storage]').getAttribute('data-runs')).toBe('4');
+    expect(await page.locator('library-view [data-storage]').innerText()).toMatch(new RegExp(`^4 runs, ${(bytes / 1024).toFixed(1).replace('.', '\\.')} KB of data`));
   });
 
   it('search, filter by kind and model, sort', async () => {
@@ -399,11 +404,12 @@ describe.each(['wasm', 'webgpu'] as const)('library with a model on %s', (backen
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     page = await newPage(context, errors);
     await page.goto(`${server.origin}/?${new URLSearchParams({ backend, view: 'sweep', ...SWEEP, 'sweep.seed': '1' })}`);
-    await expectReady(page);
+    // Loading the pair on WebGPU (SwiftShader) takes minutes on a busy machine.
+    expect(await settle(page, 420_000), (await shownErrors(page)).join(' | ')).toBe('ready');
     expect(await pairBackends(page)).toBe(`${backend},${backend}`);
     await page.locator('sweep-view button[data-action="run"]').click();
     await sweepDone(page);
-  }, 480_000); // WebGPU on SwiftShader, on a shared CPU, is slow
+  }, 900_000); // WebGPU on SwiftShader, on a shared CPU, is slow
 
   afterAll(async () => {
     await context?.close();

@@ -5,7 +5,7 @@
  */
 import type { ExperimentKind, ResultEnvelope, RunRecord, SpecEnvelope } from '../lab/experiments/types';
 import { sourceOf } from '../lab/experiments/model-ref';
-import { readSpecParam, SPEC_PARAM, VIEW_OF_KIND } from '../lab/library/share';
+import { readSpecParam, SPEC_PARAM, specLink, VIEW_OF_KIND } from '../lab/library/share';
 import { LibraryFullError, LibraryUnavailableError } from '../lab/library/store';
 import type { ViewId } from './params';
 import { VIEW_TAG } from './views/library/library-compare';
@@ -86,4 +86,19 @@ export function openSpecOnLoad(): { delivery: Delivery | null; note: LibraryNote
   const s = q.toString();
   history.replaceState(history.state, '', `${location.pathname}${s ? `?${s}` : ''}${location.hash}`);
   return { delivery: spec ? { spec } : null, note };
+}
+
+/**
+ * A link that re-runs `spec` on this page (`?view=<kind's view>&spec=…`), copied to the clipboard when the
+ * browser allows it. Views and the Library call this for their "Copy link" buttons; `copied` is false when
+ * the clipboard refused (show `link` for the user to copy).
+ */
+export async function copySpecLink(spec: SpecEnvelope): Promise<{ link: string; copied: boolean }> {
+  const link = specLink(spec, location.href);
+  try {
+    await navigator.clipboard.writeText(link);
+    return { link, copied: true };
+  } catch {
+    return { link, copied: false };
+  }
 }

@@ -14,10 +14,10 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { EXPERIMENT_KINDS, type ExperimentKind, type RunRecord } from '../../../lab/experiments/types';
 import { APP_VERSION } from '../../../lab/library/app-version';
 import { asCopies, checkImportSize, exportFileName, exportText, readImport, type ImportPlan } from '../../../lab/library/records';
-import { specLink } from '../../../lab/library/share';
 import { modelsOf, queryRuns, type LibrarySort, type RunLibrary, type StorageUsed } from '../../../lab/library/store';
 import { downloadText } from '../../download';
 import { RunOpenEvent } from '../../events';
+import { copySpecLink } from '../../library-link';
 import { formatBytes } from '../../format';
 import { shared } from '../../styles';
 import './library-compare';
@@ -273,14 +273,9 @@ export class LibraryView extends LitElement {
   }
 
   private async copyLink(r: RunRecord): Promise<void> {
-    const link = specLink(r.spec, location.href);
+    const { link, copied } = await copySpecLink(r.spec);
     this.shareLink = link;
-    try {
-      await navigator.clipboard.writeText(link);
-      this.status = 'Link copied: it opens this run’s settings and runs them again.';
-    } catch {
-      this.status = 'Copy the link below (the clipboard was not available):';
-    }
+    this.status = copied ? 'Link copied: it opens this run’s settings and runs them again.' : 'Copy the link below (the clipboard was not available):';
   }
 
   private exportRuns(runs: RunRecord[]): void {
