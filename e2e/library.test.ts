@@ -380,6 +380,40 @@ describe('library (real IndexedDB, no model needed)', () => {
     }
   });
 
+  it('Open switches to the kind’s view and hands it the stored run; two runs of a kind open side by side, read-only', async () => {
+    const a = sampleRecord('sbs-a', { kind: 'answers', title: 'Answers A', spec: sampleSpec('answers', 'Pick a number'), result: sampleResult('answers', 1) });
+    const b = sampleRecord('sbs-b', { kind: 'answers', title: 'Answers B', spec: sampleSpec('answers', 'Pick a number'), result: sampleResult('answers', 2) });
+    expect(await importText(page, 'sbs.json', exportText([a, b]))).toBe('imported');
+    await page.locator('library-view input[data-search]').fill('');
+    await page.locator('library-view li[data-run-id="sbs-a"] button[data-open]').click();
+    expect(await page.locator("button[role='tab'][aria-selected='true']").getAttribute('data-view')).toBe('answers');
+    await page.waitForFunction(() => !!(document.querySelector('lab-app')?.shadowRoot?.querySelector('answers-view') as unknown as { stored?: unknown } | null)?.stored);
+    expect(await page.locator('answers-view').evaluate((el) => (el as unknown as { stored: unknown }).stored)).toEqual(a);
+
+    await page.locator('button[data-view="library"]').click();
+    await page.waitForFunction(() => document.querySelector('lab-app')?.shadowRoot?.querySelector('library-view')?.getAttribute('data-library-state') === 'ready');
+    const sideBySide = page.locator('library-view button[data-side-by-side-open]');
+    await page.locator('library-view li[data-run-id="sbs-a"] input[data-select]').check();
+    await page.locator('library-view li[data-run-id="imp-2"] input[data-select]').check(); // a sweep: another kind
+    expect(await sideBySide.isDisabled()).toBe(true);
+    await page.locator('library-view li[data-run-id="imp-2"] input[data-select]').uncheck();
+    await page.locator('library-view li[data-run-id="sbs-b"] input[data-select]').check();
+    expect(await sideBySide.isDisabled()).toBe(false);
+    await sideBySide.click();
+    const cols = page.locator('library-compare [data-side-by-side]');
+    expect(await cols.count()).toBe(2);
+    const views = await cols.locator('answers-view').evaluateAll((els) => els.map((el) => ({ readonly: el.hasAttribute('readonly'), stored: (el as unknown as { stored: unknown }).stored })));
+    expect(views).toEqual([
+      { readonly: true, stored: a },
+      { readonly: true, stored: b },
+    ]);
+    expect(await cols.nth(0).locator('h4').innerText()).toBe('A: Answers A');
+    // The headline table (the kind's runner) or, in a build without that runner, the reason.
+    expect((await page.locator('library-compare table[data-headlines]').count()) + (await page.locator('library-compare [data-headline-none]').count())).toBe(1);
+    await page.locator('library-view button[data-side-by-side-close]').click();
+    expect(await page.locator('library-compare').count()).toBe(0);
+  });
+
   it('no page errors', () => {
     expect(errors).toEqual([]);
   });

@@ -1,4 +1,8 @@
-/** Small specs, results and records for the library's tests (unit and browser). Plain data, no DOM. */
+/**
+ * Small specs, results and records for the library's tests (unit and browser). Plain data, no DOM.
+ * The results are stand-ins (the envelope is right, `data` is not any kind's real result): they pass the
+ * envelope validators only, so tests that use them run with no runner registered for those kinds.
+ */
 import type { ExperimentKind, ResultEnvelope, RunRecord, SpecEnvelope } from '../experiments/types';
 
 export const LAB_BASE = { repo: './models/lab-base/', revision: null, dtype: 'fp32', backend: 'wasm' } as const;

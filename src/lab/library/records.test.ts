@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_IMPORT_BYTES, read } from '../experiments/json-safety';
 import { RUNNERS } from '../experiments/registry';
 import { ExperimentDataError, type Runner } from '../experiments/types';
@@ -25,8 +25,15 @@ function refusal(text: string, existing: string[] = []): string {
 
 const fileOf = (runs: unknown[], version: unknown = 1) => JSON.stringify({ format: EXPORT_FORMAT, version, runs });
 
+// These tests use stand-in data for the kinds: they run with an empty registry (the real runners, once
+// registered, check real results), and register a fake runner where they test the runner path.
+const registered = { ...RUNNERS };
+beforeEach(() => {
+  for (const k of Object.keys(RUNNERS)) delete RUNNERS[k as keyof typeof RUNNERS];
+});
 afterEach(() => {
-  delete RUNNERS.compare;
+  for (const k of Object.keys(RUNNERS)) delete RUNNERS[k as keyof typeof RUNNERS];
+  Object.assign(RUNNERS, registered);
 });
 
 describe('makeRecord', () => {

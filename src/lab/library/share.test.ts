@@ -1,6 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RUNNERS } from '../experiments/registry';
 import { sampleSpec } from './fixtures';
 import { base64urlDecode, base64urlEncode, readSpecParam, specLink, specParam } from './share';
+
+// Stand-in data for the kinds (see fixtures.ts): run with an empty registry, restored afterwards.
+const registered = { ...RUNNERS };
+beforeAll(() => {
+  for (const k of Object.keys(RUNNERS)) delete RUNNERS[k as keyof typeof RUNNERS];
+});
+afterAll(() => Object.assign(RUNNERS, registered));
 
 describe('share links', () => {
   it('round-trips a spec through ?spec= (unicode, emoji, long prompts)', () => {

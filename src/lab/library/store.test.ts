@@ -1,9 +1,17 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { set } from 'idb-keyval';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RUNNERS } from '../experiments/registry';
 import { sampleRecord, sampleSpec, LAB_RL } from './fixtures';
 import { exportText, readImport } from './records';
 import { byteSize, DuplicateRunError, LibraryFullError, libraryStore, LibraryUnavailableError, queryRuns, RunLibrary, RunNotFoundError, type LibraryStore } from './store';
+
+// Stand-in data for the kinds (see fixtures.ts): run with an empty registry, restored afterwards.
+const registered = { ...RUNNERS };
+beforeAll(() => {
+  for (const k of Object.keys(RUNNERS)) delete RUNNERS[k as keyof typeof RUNNERS];
+});
+afterAll(() => Object.assign(RUNNERS, registered));
 
 function fresh(factory = new IDBFactory()) {
   const store = libraryStore('lib-test', 'runs', factory);
