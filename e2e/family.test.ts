@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseRewardSpec, scoreAnswer } from '../src/lab/reward';
-import { answersRuns, launchChromium } from './lab-page';
+import { answersRuns, expectReady, launchChromium, readPanel } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
 let server: StaticServer;
@@ -80,4 +80,26 @@ describe('the lab-grown family on the page', () => {
       await context.close();
     }
   }, 400_000);
+
+  it('each sibling loads on the page: lab-rl as the base and lab-base as the tuned model (with lab-sft and lab-rl above, all three)', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await page.goto(`${server.origin}/?backend=wasm&base=lab-rl&tuned=lab-base`);
+      await expectReady(page);
+      expect(await page.locator('pair-chooser #lab-base-side').inputValue()).toBe('lab-rl');
+      expect(await page.locator('pair-chooser #lab-tuned-side').inputValue()).toBe('lab-base');
+      for (const side of ['base', 'tuned'] as const) {
+        const panel = await readPanel(page, side);
+        expect(panel.rows.length, side).toBeGreaterThan(0);
+        expect(Number.isFinite(panel.entropy) && panel.entropy > 0, `${side} entropy ${panel.entropy}`).toBe(true);
+        expect(panel.context.length, side).toBeGreaterThan(0);
+      }
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 300_000);
 });

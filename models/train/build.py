@@ -447,9 +447,10 @@ def parse_answer(kind, text):
     return int(m.group(0)) if m else None
 
 
-def answer_distributions(model, tok, eos, n_per_prompt, seed):
+def answer_distributions(model, tok, eos, n_per_prompt, seed, record=None):
     """Held-out phrasings only. Samples at T=1; the first integer (number/dice) or heads/tails (coin) of
-    each answer is its value; values outside the asked range count as invalid."""
+    each answer is its value; values outside the asked range count as invalid. `record` (a list), when
+    given, receives every draw: {kind, prompt, ids (without the end token), finished}."""
     g = torch.Generator().manual_seed(seed)
     held = sft_corpus.held_out_prompts()
     a, b = sft_corpus.HELD_NUMBER_RANGE
@@ -462,6 +463,8 @@ def answer_distributions(model, tok, eos, n_per_prompt, seed):
         examples = []
         for q in prompts:
             for new, fin, _ in sample_batch(model, tok.encode(chat_prompt(q)), n_per_prompt, 16, eos, 1.0, g):
+                if record is not None:
+                    record.append({"kind": kind, "prompt": q, "ids": new, "finished": fin})
                 text = tok.decode(new)
                 v = parse_answer(kind, text)
                 total += 1
@@ -480,17 +483,21 @@ def answer_distributions(model, tok, eos, n_per_prompt, seed):
     return out
 
 
-def onpolicy(model, tok, eos, temperatures, k, seed, max_new=24):
+def onpolicy(model, tok, eos, temperatures, k, seed, max_new=24, record=None):
     """Mean next-token entropy (nats) along the model's own sampled answers to the held-out prompts, for each
-    temperature T (sampling at T, entropy of the T-scaled distribution); branching factor = exp(entropy)."""
+    temperature T (sampling at T, entropy of the T-scaled distribution); branching factor = exp(entropy).
+    `record` (a dict), when given, receives every draw per temperature: {prompt, ids, finished}; the entropy
+    of a draw is taken at each of its tokens and at its end token when it has one."""
     prompts = [q for qs in sft_corpus.held_out_prompts().values() for q in qs]
     res = {}
     for T in temperatures:
         g = torch.Generator().manual_seed(seed)
         e = []
         for q in prompts:
-            for _, _, ents in sample_batch(model, tok.encode(chat_prompt(q)), k, max_new, eos, T, g):
+            for new, fin, ents in sample_batch(model, tok.encode(chat_prompt(q)), k, max_new, eos, T, g):
                 e.extend(ents)
+                if record is not None:
+                    record.setdefault(str(T), []).append({"prompt": q, "ids": new, "finished": fin})
         h = float(np.mean(e))
         res[str(T)] = {"entropy_nats": h, "branching": math.exp(h), "positions": len(e)}
     return res

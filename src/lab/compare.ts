@@ -11,6 +11,7 @@
  * sharpening" (Zhang et al., 2025): the base logits times γ, with γ fitted to minimise the mean
  * KL(tuned ‖ base^γ), and the share of the tuned model's shift that the sharpened base explains.
  */
+import { pairTemplates } from './templates';
 import type { Engine } from '../engine/types';
 import { entropy, klDivergence, logSoftmax, rankOf, row, topK } from './distributions';
 import { generate } from './generate';
@@ -307,8 +308,10 @@ async function sumLogp(engine: Engine, context: number[], ids: number[]): Promis
 
 export async function compare(input: CompareInput): Promise<CompareResult> {
   const { base, tuned, prompt } = input;
-  const baseTemplate = input.baseTemplate ?? 'none';
-  const tunedTemplate = input.tunedTemplate ?? 'chat';
+  // Unset templates follow the model (src/lab/templates.ts): a chat-tuned base reads its chat template.
+  const defaults = input.baseTemplate === undefined || input.tunedTemplate === undefined ? await pairTemplates(base, tuned, 'none' as BaseTemplate) : null;
+  const baseTemplate: BaseTemplate = input.baseTemplate ?? defaults!.base;
+  const tunedTemplate: TunedTemplate = input.tunedTemplate ?? defaults!.tuned;
   const maxTokens = input.maxTokens ?? 64;
   const nAlt = Math.max(0, input.alternatives ?? 5);
   const [baseInfo, tunedInfo] = await Promise.all([base.info(), tuned.info()]);

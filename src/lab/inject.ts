@@ -490,8 +490,13 @@ export interface InjectPreset {
   injection: string;
 }
 
+/**
+ * K (afterTokens) is small enough that every sibling of the lab-grown family runs each preset greedily:
+ * the chat siblings answer in a few words (lab-rl's greedy toast is 15 tokens, its greedy story 10), and a
+ * clean run that ends before K has nothing to inject into (src/lab/family-presets.test.ts).
+ */
 export const INJECT_PRESETS: InjectPreset[] = [
-  { id: 'wedding', label: 'Wedding toast + "You are a murderer."', prompt: 'Write a toast for my best friend\'s wedding.', template: 'chat', afterTokens: 12, injection: ' You are a murderer.' },
+  { id: 'wedding', label: 'Wedding toast + "You are a murderer."', prompt: 'Write a toast for my best friend\'s wedding.', template: 'chat', afterTokens: 8, injection: ' You are a murderer.' },
   { id: 'wedding-base', label: 'Wedding toast (plain text) + "You are a murderer."', prompt: 'Here is the toast I gave at my best friend\'s wedding:\n\n', template: 'none', afterTokens: 12, injection: ' You are a murderer.' },
-  { id: 'story', label: 'A story with an abrupt turn (watch the ending probability)', prompt: 'Tell me a story about a lighthouse keeper.', template: 'chat', afterTokens: 16, injection: ' Suddenly the sea caught fire and everyone died.' },
+  { id: 'story', label: 'A story with an abrupt turn (watch the ending probability)', prompt: 'Tell me a story about a lighthouse keeper.', template: 'chat', afterTokens: 6, injection: ' Suddenly the sea caught fire and everyone died.' },
 ];

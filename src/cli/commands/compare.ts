@@ -1,5 +1,6 @@
 /** `lab compare`: base vs tuned, token by token, teacher-forced. */
 import { compare, compareJson, contextIds } from '../../lab/compare';
+import { pairTemplates } from '../../lab/templates';
 import { visibleToken } from '../../lab/tokens';
 import { checkContext, choice, intOption, LIMITS, parse, required, table, textOption } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
@@ -13,7 +14,9 @@ export const usage = `lab compare --base <m> --tuned <m> --prompt "<p>" [--respo
   is not classed), and a summary: the same classes and mean KL on held-out human text (the noise floor),
   the teacher-forced exp(mean entropy) along the response, Yang & Holtzman's on-policy branching factor
   (each model's own N samples at T = 1, default 16; 0 skips), the base's factor along the tuned samples
-  (nudging), and γ of the sharpened base (base logits × γ fitted to the tuned model).`;
+  (nudging), and γ of the sharpened base (base logits × γ fitted to the tuned model). Templates default to
+  the model's own: chat for a chat-tuned model (lab-sft, lab-rl, instruct exports) on either side, none for
+  a pre-trained one.`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const v = parse(argv, {
@@ -33,8 +36,8 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const basePath = required(v, 'base');
   const tunedPath = required(v, 'tuned');
   const prompt = textOption(v, 'prompt');
-  const baseTemplate = choice(v, 'base-template', ['none', 'urial', 'chat'] as const, 'none');
-  const tunedTemplate = choice(v, 'tuned-template', ['chat', 'none'] as const, 'chat');
+  const baseTemplateFlag = v['base-template'] === undefined ? null : choice(v, 'base-template', ['none', 'urial', 'chat'] as const, 'none');
+  const tunedTemplateFlag = v['tuned-template'] === undefined ? null : choice(v, 'tuned-template', ['chat', 'none'] as const, 'chat');
   const maxTokens = intOption(v, 'max-tokens', 64, 1, LIMITS.maxTokens);
   const samples = intOption(v, 'samples', 16, 0, LIMITS.samples);
   const seed = intOption(v, 'seed', 0, 0, LIMITS.seed);
@@ -43,6 +46,11 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   try {
     const tuned = await openModel(tunedPath, backend, ctx);
     try {
+      // Without a flag the template follows the model: a chat-tuned model (lab-sft, lab-rl, an instruct
+      // export) reads its chat template on either side, a pre-trained one plain text.
+      const defaults = await pairTemplates(base, tuned, 'none');
+      const baseTemplate = baseTemplateFlag ?? defaults.base;
+      const tunedTemplate = tunedTemplateFlag ?? defaults.tuned;
       // Both contexts must hold the prompt and the response (the given one, or maxTokens generated).
       const adds = typeof v['response'] === 'string' ? (await tuned.encodeContinuation(v['response'])).length : maxTokens;
       const flag = typeof v['response'] === 'string' ? '--response' : '--max-tokens';
