@@ -306,7 +306,7 @@ export class CompareView extends PairView {
 
   override render() {
     const r = this.lifecycle.result?.data ?? null;
-    if (this.readonly) return html`${this.lifecycle.state === 'error' ? this.status() : nothing} ${r ? this.renderResult(r) : nothing}`;
+    if (this.readonly) return this.lifecycle.state === 'error' ? this.status() : r ? this.renderResult(r) : nothing;
     const host: FormHost = {
       f: this.f,
       busy: this.lifecycle.running,
