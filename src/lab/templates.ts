@@ -24,7 +24,7 @@ export async function endOfTurnId(engine: Engine): Promise<number | null> {
 
 /** The family sibling a loaded model is: by its page source (`./models/lab-sft/`, `lab-tuned`, …) or by a
  *  folder path ending in `models/lab-…` (the CLI loads absolute paths). */
-function siblingOf(source: string): LabSibling | null {
+export function siblingOf(source: string): LabSibling | null {
   const direct = labSiblingOf(source);
   if (direct) return direct;
   const m = /(?:^|[/\\])models[/\\](lab-[\w-]+)[/\\]?$/.exec(source.trim());

@@ -1,13 +1,16 @@
 /** `lab compare`: base vs tuned, token by token, teacher-forced. */
-import { compare, compareJson, contextIds } from '../../lab/compare';
-import { pairTemplates } from '../../lab/templates';
+import { siblingOf } from '../../lab/templates';
+import { contextIds } from '../../lab/compare';
+import { compareSpec, runCompare, type CompareSpec } from '../../lab/experiments/compare';
 import { visibleToken } from '../../lab/tokens';
-import { checkContext, choice, intOption, LIMITS, parse, required, table, textOption } from '../args';
-import { backendOption, openModel, type CommandContext } from '../context';
+import { checkContext, choice, intOption, LIMITS, parse, required, table, textOption, UsageError } from '../args';
+import { backendOption, type CommandContext } from '../context';
+import { cliModelRef, openSpecModel } from '../spec-models';
 
 export const usage = `lab compare --base <m> --tuned <m> --prompt "<p>" [--response "<r>"]
            [--base-template none|urial|chat] [--tuned-template chat|none] [--max-tokens N] [--cross]
-           [--samples N] [--seed S] [--backend node|wasm|webgpu] [--json]
+           [--response-from base|tuned] [--response-temperature T] [--samples N] [--seed S]
+           [--backend node|wasm|webgpu] [--json] [--print-spec]
   Scores the response (default: the tuned model's greedy answer) under both models, each in one
   teacher-forced pass: per token the probability and rank under each model, KL(tuned‖base), entropies,
   URIAL's class (unshifted rank 1 / marginal 2–3 / shifted >3 under the base; the tuned end-of-turn token
@@ -15,8 +18,11 @@ export const usage = `lab compare --base <m> --tuned <m> --prompt "<p>" [--respo
   the teacher-forced exp(mean entropy) along the response, Yang & Holtzman's on-policy branching factor
   (each model's own N samples at T = 1, default 16; 0 skips), the base's factor along the tuned samples
   (nudging), and γ of the sharpened base (base logits × γ fitted to the tuned model). Templates default to
-  the model's own: chat for a chat-tuned model (lab-sft, lab-rl, instruct exports) on either side, none for
-  a pre-trained one.`;
+  the model's own for the lab-grown family (chat for lab-sft and lab-rl on either side, none for lab-base);
+  other models: none for the base, chat for the tuned.
+  Without --response the answer is generated: by the tuned model (or --response-from base), greedy, or
+  sampled at --response-temperature T > 0 with --seed. --json prints the run's result data (the same as
+  \`lab run\` of the spec); --print-spec prints the spec of these settings as JSON and runs nothing.`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const v = parse(argv, {
@@ -30,49 +36,59 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     cross: { type: 'boolean' },
     samples: { type: 'string' },
     seed: { type: 'string' },
+    'response-from': { type: 'string' },
+    'response-temperature': { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
+    'print-spec': { type: 'boolean' },
   });
   const basePath = required(v, 'base');
   const tunedPath = required(v, 'tuned');
   const prompt = textOption(v, 'prompt');
-  const baseTemplateFlag = v['base-template'] === undefined ? null : choice(v, 'base-template', ['none', 'urial', 'chat'] as const, 'none');
-  const tunedTemplateFlag = v['tuned-template'] === undefined ? null : choice(v, 'tuned-template', ['chat', 'none'] as const, 'chat');
+  // Without a flag the template follows the model where the spec can know it without loading anything:
+  // a lab-grown chat sibling (lab-sft, lab-rl) reads its chat template on either side, lab-base plain text.
+  const baseTemplate = choice(v, 'base-template', ['none', 'urial', 'chat'] as const, siblingOf(basePath)?.chat ? 'chat' : 'none');
+  const tunedTemplate = choice(v, 'tuned-template', ['chat', 'none'] as const, siblingOf(tunedPath)?.chat === false ? 'none' : 'chat');
   const maxTokens = intOption(v, 'max-tokens', 64, 1, LIMITS.maxTokens);
   const samples = intOption(v, 'samples', 16, 0, LIMITS.samples);
   const seed = intOption(v, 'seed', 0, 0, LIMITS.seed);
   const backend = backendOption(v);
-  const base = await openModel(basePath, backend, ctx);
+  const typed = typeof v['response'] === 'string';
+  if (typed && v['response'] === '') throw new UsageError('--response is empty: give some text, or leave it out to let a model answer', '--response', 'not empty');
+  if (typed && (v['response-from'] !== undefined || v['response-temperature'] !== undefined)) throw new UsageError('--response-from and --response-temperature are for a generated answer: leave out --response', '--response');
+  const from = choice(v, 'response-from', ['base', 'tuned'] as const, 'tuned');
+  const rawT = v['response-temperature'];
+  const temperature = rawT === undefined ? 0 : Number(rawT);
+  if (rawT !== undefined && (String(rawT).trim() === '' || !(temperature >= 0 && temperature <= 5))) throw new UsageError(`--response-temperature must be a number from 0 (greedy) to 5, got ${String(rawT)}`, '--response-temperature', 'from 0 to 5');
+  const spec: CompareSpec = compareSpec({ base: cliModelRef(basePath, backend), tuned: cliModelRef(tunedPath, backend) }, prompt, seed, {
+    templates: { base: baseTemplate, tuned: tunedTemplate },
+    response_source: typed ? 'typed' : from,
+    response: typed ? (v['response'] as string) : '',
+    response_temperature: typed ? 0 : temperature,
+    max_tokens: maxTokens,
+    samples,
+    cross: Boolean(v['cross']),
+  });
+  if (v['print-spec']) {
+    ctx.out(JSON.stringify(spec, null, 2));
+    return;
+  }
+  const base = await openSpecModel(spec.models.base!, ctx);
   try {
-    const tuned = await openModel(tunedPath, backend, ctx);
+    const tuned = await openSpecModel(spec.models.tuned!, ctx);
     try {
-      // Without a flag the template follows the model: a chat-tuned model (lab-sft, lab-rl, an instruct
-      // export) reads its chat template on either side, a pre-trained one plain text.
-      const defaults = await pairTemplates(base, tuned, 'none');
-      const baseTemplate = baseTemplateFlag ?? defaults.base;
-      const tunedTemplate = tunedTemplateFlag ?? defaults.tuned;
       // Both contexts must hold the prompt and the response (the given one, or maxTokens generated).
-      const adds = typeof v['response'] === 'string' ? (await tuned.encodeContinuation(v['response'])).length : maxTokens;
-      const flag = typeof v['response'] === 'string' ? '--response' : '--max-tokens';
+      const adds = typed ? (await tuned.encodeContinuation(v['response'] as string)).length : maxTokens;
+      const flag = typed ? '--response' : '--max-tokens';
       checkContext(flag, (await contextIds(base, prompt, baseTemplate)).length, adds, (await base.info()).contextLength);
       checkContext(flag, (await tuned.encode(prompt, tunedTemplate)).length, adds, (await tuned.info()).contextLength);
-      const r = await compare({
-        base,
-        tuned,
-        prompt,
-        ...(typeof v['response'] === 'string' ? { response: v['response'] } : {}),
-        baseTemplate,
-        tunedTemplate,
-        maxTokens,
-        crossScore: Boolean(v['cross']),
-        samples,
-        seed,
-      });
+      const { data: r } = await runCompare(spec, { engines: { base, tuned } });
       if (v['json']) {
-        ctx.out(JSON.stringify(compareJson(r)));
+        ctx.out(JSON.stringify(r));
         return;
       }
       const s = r.summary;
+      ctx.out(`response: ${r.response.text}`);
       ctx.out(`base context (${baseTemplate}, ${r.contexts.base.length} tokens): ${JSON.stringify(r.context_texts.base)}`);
       ctx.out(`tuned context (${tunedTemplate}, ${r.contexts.tuned.length} tokens): ${JSON.stringify(r.context_texts.tuned)}`);
       const rows = [['pos', 'token', 'p_base', 'p_tuned', 'rank_b', 'rank_t', 'KL(t‖b)', 'H_base', 'H_tuned', 'class', 'base top-1']];

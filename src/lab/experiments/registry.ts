@@ -2,11 +2,14 @@
  * Every kind's runner, by kind. The page, the worker side and the CLI (`lab run`, `lab batch`) look runners
  * up here; each kind's module exports its runner and adds one line below.
  */
+import { compareRunner } from './compare';
+import { sweepRunner } from './sweep';
 import type { ExperimentKind, Runner } from './types';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const RUNNERS: Partial<Record<ExperimentKind, Runner<any, any, any>>> = {
-  // 'compare': compareRunner,
+  compare: compareRunner,
+  sweep: sweepRunner,
 };
 
 export function runnerFor(kind: ExperimentKind): Runner {
