@@ -3,10 +3,14 @@
  * up here; each kind's module exports its runner and adds one line below.
  */
 import type { ExperimentKind, Runner } from './types';
+import { loomRunner } from './loom';
+import { nextTokenRunner } from './next-token';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const RUNNERS: Partial<Record<ExperimentKind, Runner<any, any, any>>> = {
   // 'compare': compareRunner,
+  'next-token': nextTokenRunner,
+  loom: loomRunner,
 };
 
 export function runnerFor(kind: ExperimentKind): Runner {
