@@ -9,6 +9,7 @@ import * as answers from './commands/answers';
 import * as compare from './commands/compare';
 import * as inject from './commands/inject';
 import * as logits from './commands/logits';
+import * as loom from './commands/loom';
 import * as sweep from './commands/sweep';
 
 interface Command {
@@ -16,7 +17,7 @@ interface Command {
   run(argv: string[], ctx: CommandContext): Promise<void>;
 }
 
-const commands: Record<string, Command> = { logits, compare, sweep, inject, answers };
+const commands: Record<string, Command> = { logits, loom, compare, sweep, inject, answers };
 
 function help(): string {
   return [

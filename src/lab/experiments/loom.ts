@@ -40,6 +40,8 @@ export type LoomSpec = SpecEnvelope<'loom', LoomSettings>;
 
 export interface LoomRow {
   id: number;
+  /** The token's text on its own (decoded individually). */
+  text: string;
   rank: number;
   prob: number;
   logprob: number;
@@ -91,7 +93,7 @@ function aborted(signal?: AbortSignal): void {
 
 /** Probabilities as JSON: a processed probability of a cut token is 0, never -0 or NaN. */
 function rowOf(r: { id: number; rank: number; prob: number; logprob: number; processedProb: number }): LoomRow {
-  return { id: r.id, rank: r.rank, prob: r.prob, logprob: r.logprob, processed_prob: r.processedProb };
+  return { id: r.id, text: '', rank: r.rank, prob: r.prob, logprob: r.logprob, processed_prob: r.processedProb };
 }
 
 function stepSide(logits: Float32Array, settings: LoomSettings, token: number | null): LoomStepSide {
@@ -152,6 +154,15 @@ export const loomRunner: Runner<'loom', LoomSettings, LoomData> = {
       }
       await stepAt(null);
       const texts = await first.tokenTexts([...promptIds, ...settings.path]);
+      // Texts of every listed token, so a stored path renders without a tokenizer.
+      const listed = [...new Set(steps.flatMap((st) => Object.values(st.sides).flatMap((x) => x.top.map((r) => r.id))))];
+      const listedTexts = new Map((await first.tokenTexts(listed)).map((t, i) => [listed[i]!, t]));
+      for (const st of steps) {
+        for (const x of Object.values(st.sides)) {
+          for (const r of x.top) r.text = listedTexts.get(r.id)!;
+          if (x.chosen) x.chosen.text = texts[promptIds.length + steps.indexOf(st)]!;
+        }
+      }
       const path_logprob: LoomData['path_logprob'] = {};
       sides.forEach((s, m) => (path_logprob[s] = loom.pathLogprob(m)));
       const data: LoomData = {
@@ -232,6 +243,7 @@ function readRow(x: unknown, p: string): LoomRow {
   const o = read.object(x, p);
   return {
     id: read.int(o['id'], `${p}.id`, 0),
+    text: read.string(o['text'], `${p}.text`),
     rank: read.int(o['rank'], `${p}.rank`, 1),
     prob: read.number(o['prob'], `${p}.prob`, 0, 1),
     logprob: read.number(o['logprob'], `${p}.logprob`, -Infinity, 0),

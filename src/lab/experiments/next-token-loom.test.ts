@@ -211,8 +211,10 @@ describe('loom runner', () => {
         expect(Math.abs(s.entropy - entropy64(lp)), `step ${i} ${side} entropy`).toBeLessThan(1e-4);
         const order = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]! || a - b);
         expect(s.top).toHaveLength(8);
+        const rowTexts = await engine.tokenTexts(s.top.map((row) => row.id));
         s.top.forEach((row, j) => {
           expect(row.rank).toBe(j + 1);
+          expect(row.text).toBe(rowTexts[j]);
           if (row.id !== order[j]) expect(Math.abs(logits[order[j]!]! - logits[row.id]!)).toBeLessThan(1e-4);
           expect(Math.abs(row.prob - Math.exp(lp[row.id]!))).toBeLessThan(1e-5);
         });
