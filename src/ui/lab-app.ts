@@ -23,7 +23,7 @@ import './family-panel';
 import './pair-chooser';
 import { NextInputsEvent, NextReportEvent } from './views/next/next-events';
 import './views/next/next-view';
-import './views/explore-view';
+import './views/explore/explore-view';
 import './views/compare-view';
 import './views/sweep-view';
 import './views/inject-view';
