@@ -34,7 +34,6 @@ import {
   serializePath,
   stepDistribution,
   type LoomNode,
-  type StepRow,
 } from '../../../lab/loom';
 import { displayTexts, visibleToken } from '../../../lab/tokens';
 import { formatNumber, formatPercent, formatScientific } from '../../format';
@@ -48,7 +47,8 @@ import { SPEC_VERSION, type ResultEnvelope, type RunRecord, type SpecEnvelope } 
 import { RunLifecycle } from '../../run-lifecycle';
 import { renderLoomResult } from './explore-path-result';
 import { exploreStyles } from './explore-styles';
-import { BUCKET_LABEL, DEFAULT_PROMPT, errorText, NAMES, numberParam, pick, probColor, settingsLabel, SHOW_CHOICES, type ColorBy, type Models, type ModelStep, type SearchHit } from './explore-util';
+import { renderDist, renderHits, renderTree, type TablesHost } from './explore-tables';
+import { BUCKET_LABEL, DEFAULT_PROMPT, errorText, NAMES, numberParam, pick, probColor, SHOW_CHOICES, type ColorBy, type Models, type ModelStep, type SearchHit } from './explore-util';
 
 
 @customElement('explore-view')
@@ -735,7 +735,7 @@ export class ExploreView extends PairView {
             <span>${path.length} tokens chosen, ${loom.nodes.length - 1} in the loom</span>
           </div>
         </div>
-        <div class="columns" style=${inlineStyle(`--cols:${this.sides.length}`)}>${this.steps.map((s, m) => this.renderDist(s, m === d))}</div>
+        <div class="columns" style=${inlineStyle(`--cols:${this.sides.length}`)}>${this.steps.map((s, m) => renderDist(this.tables, s, m === d))}</div>
         <div class="card">
           <h3>Find any token</h3>
           <input
@@ -751,7 +751,7 @@ export class ExploreView extends PairView {
               if (q === this.query) this.hits = hits;
             }}
           />
-          ${this.renderHits()}
+          ${renderHits(this.tables)}
         </div>
         <div class="card">
           <h3>Insert text and continue</h3>
@@ -773,7 +773,7 @@ export class ExploreView extends PairView {
         <div class="card">
           <h3>Loom</h3>
           <p class="note">Every branch, with each edge's probability (${this.sides.map((s) => NAMES[s]).join(' / ')}). Click a token to go there.</p>
-          ${this.renderTree()}
+          ${renderTree(this.tables)}
         </div>
       </div>
     `;
@@ -858,184 +858,24 @@ export class ExploreView extends PairView {
     </span>`;
   }
 
-  private renderDist(s: ModelStep, isDrive: boolean) {
-    const loom = this.loom!;
-    const { dist } = s;
-    const taken = new Set(loom.cursor.children.map((c) => loom.node(c).token));
-    const settings = this.settingsProblem() ? DEFAULT_SAMPLING : this.settings;
-    return html`<section
-      class="card model"
-      data-model=${s.side}
-      data-entropy=${String(dist.entropy)}
-      data-processed-entropy=${String(dist.processedEntropy)}
-      data-mass-outside=${String(dist.massOutside)}
-      data-processed-mass-outside=${String(dist.processedMassOutside)}
-      data-context=${loom.context().join(',')}
-    >
-      <h3>${NAMES[s.side]} — next token${isDrive && this.sides.length > 1 ? html` <span class="muted">(samples)</span>` : nothing}</h3>
-      <div class="stats">
-        <span>entropy <b>${formatNumber(dist.entropy)}</b> nats raw, <b>${formatNumber(dist.processedEntropy)}</b> processed</span>
-        <span>mass outside the list <b>${formatPercent(dist.massOutside)}</b> raw, <b>${formatPercent(dist.processedMassOutside)}</b> processed</span>
-        <span>processed keeps <b>${dist.kept}</b> of ${loom.vocabSize} tokens</span>
-      </div>
-      <table class="dist">
-        <colgroup>
-          <col class="key" />
-          <col class="rank" />
-          <col class="token" />
-          <col class="bar" />
-          <col class="p" />
-          <col class="lp" />
-          <col class="bar" />
-          <col class="p" />
-        </colgroup>
-        <thead>
-          <tr>
-            <th scope="col"><span class="visually-hidden">Key</span></th>
-            <th scope="col">Rank</th>
-            <th scope="col">Token</th>
-            <th scope="col" colspan="2" title="softmax of the raw logits at T = 1">Raw p (T = 1)</th>
-            <th scope="col" class="num" title="natural log of the raw probability">Log p</th>
-            <th scope="col" colspan="2" title=${`after ${settingsLabel(settings)}; the sampled token is drawn from this one`}>Processed p</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${repeat(
-            dist.rows,
-            (r) => r.id,
-            (r) => this.renderRow(r, isDrive, taken.has(r.id)),
-          )}
-        </tbody>
-      </table>
-      <p class="note">Processed = ${settingsLabel(settings)}. ${taken.size ? 'Outlined tokens already have a branch.' : ''}</p>
-      <div class="buttons" style=${inlineStyle('margin-top:0.3rem')}>
-        <label
-          >Show
-          <select
-            .value=${String(this.show)}
-            @change=${(e: Event) => {
-              this.show = Number((e.target as HTMLSelectElement).value);
-              this.saveParams();
-              void this.act(async () => undefined);
-            }}
-          >
-            ${SHOW_CHOICES.map((n) => html`<option value=${n}>${n} tokens</option>`)}
-          </select>
-        </label>
-      </div>
-    </section>`;
-  }
-
-  private renderRow(r: StepRow, isDrive: boolean, taken: boolean) {
-    const shown = visibleToken(this.text(r.id));
-    return html`<tr
-      tabindex="0"
-      class=${taken ? 'taken' : ''}
-      data-token-id=${r.id}
-      data-rank=${r.rank}
-      data-prob=${String(r.prob)}
-      data-logprob=${String(r.logprob)}
-      data-processed-prob=${String(r.processedProb)}
-      aria-label=${`Choose ${shown} (rank ${r.rank}, ${formatPercent(r.prob)})`}
-      @click=${() => this.choose(r.id)}
-      @keydown=${(e: KeyboardEvent) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          e.stopPropagation();
-          this.choose(r.id);
-        }
-      }}
-    >
-      <td class="key">${isDrive && r.rank <= 9 ? html`<kbd>${r.rank}</kbd>` : nothing}</td>
-      <td class="rank">${r.rank}</td>
-      <td class="token"><code class="t" title=${shown}>${shown}</code></td>
-      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill" style=${inlineStyle(`width:${(r.prob * 100).toFixed(2)}%`)}></div></div></td>
-      <td class="num">${formatPercent(r.prob)}</td>
-      <td class="num lp">${formatNumber(r.logprob)}</td>
-      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill processed" style=${inlineStyle(`width:${(r.processedProb * 100).toFixed(2)}%`)}></div></div></td>
-      <td class="num">${r.processedProb > 0 ? formatPercent(r.processedProb) : html`<span class="cut">cut</span>`}</td>
-    </tr>`;
-  }
-
-  private renderHits() {
-    if (this.query === '') return nothing;
-    if (!this.hits.length) return html`<p class="note">No token's text contains that.</p>`;
-    return html`<table class="dist search-hits">
-      <thead>
-        <tr>
-          <th scope="col">Token</th>
-          ${this.sides.map(
-            (s) => html`<th scope="col" class="num">${NAMES[s]} rank</th>
-              <th scope="col" class="num">raw p</th>
-              <th scope="col" class="num">processed p</th>`,
-          )}
-        </tr>
-      </thead>
-      <tbody>
-        ${this.hits.map(
-          (h) => html`<tr
-            tabindex="0"
-            data-hit=${h.id}
-            @click=${() => this.choose(h.id)}
-            @keydown=${(e: KeyboardEvent) => {
-              if (e.key === 'Enter') {
-                e.stopPropagation();
-                this.choose(h.id);
-              }
-            }}
-          >
-            <td><code class="t">${visibleToken(this.text(h.id))}</code></td>
-            ${this.sides.map((s) => {
-              const r = h.rows[s]!;
-              return html`<td class="num" data-model=${s} data-rank=${r.rank}>${r.rank}</td>
-                <td class="num" data-prob=${String(r.prob)}>${formatPercent(r.prob)}</td>
-                <td class="num">${r.processedProb > 0 ? formatPercent(r.processedProb) : html`<span class="cut">cut</span>`}</td>`;
-            })}
-          </tr>`,
-        )}
-      </tbody>
-    </table>`;
-  }
-
-  /** The loom as an indented list of branches: each line is a run of single-child nodes. */
-  private renderTree() {
-    const loom = this.loom!;
-    const onPath = new Set(loom.path().map((n) => n.id));
-    const lines: { indent: number; nodes: LoomNode[] }[] = [];
-    const walk = (start: number, indent: number) => {
-      const run: LoomNode[] = [];
-      let n = loom.node(start);
-      run.push(n);
-      while (n.children.length === 1) {
-        n = loom.node(n.children[0]!);
-        run.push(n);
-      }
-      lines.push({ indent, nodes: run });
-      for (const c of n.children) walk(c, indent + 1);
+  /** What the tables (explore-tables.ts) read and call. */
+  private get tables(): TablesHost {
+    return {
+      loom: this.loom!,
+      sides: this.sides,
+      settings: this.settingsProblem() ? DEFAULT_SAMPLING : this.settings,
+      show: this.show,
+      hits: this.hits,
+      query: this.query,
+      text: (id) => this.text(id),
+      choose: (id) => this.choose(id),
+      goto: (id) => this.goto(id),
+      setShow: (n) => {
+        this.show = n;
+        this.saveParams();
+        void this.act(async () => undefined);
+      },
     };
-    for (const c of loom.root.children) walk(c, 0);
-    if (!lines.length) return html`<p class="note">No tokens chosen yet: step, or choose a token.</p>`;
-    const cursor = loom.cursor.id;
-    return html`<ul class="tree" role="list">
-      ${lines.map((line) => {
-        const first = line.nodes[0]!;
-        const last = line.nodes[line.nodes.length - 1]!;
-        const lineOnPath = onPath.has(first.id);
-        return html`<li class=${lineOnPath ? 'on-path' : ''} style=${inlineStyle(`margin-left:${line.indent * 1.2}rem`)}>
-          <span class="edge">${this.sides.map((_, m) => (first.edges[m] ? formatPercent(first.edges[m]!.prob) : '?')).join(' / ')}</span>${line.nodes.map(
-            (n) => html`<button
-              class=${[onPath.has(n.id) ? 'on-path' : '', n.id === cursor ? 'cursor' : ''].join(' ')}
-              data-node=${n.id}
-              title=${this.sides.map((s, m) => `${NAMES[s]}: p ${n.edges[m] ? formatPercent(n.edges[m]!.prob) : '?'}, rank ${n.edges[m]?.rank ?? '?'}`).join('; ')}
-              aria-current=${n.id === cursor ? 'true' : nothing}
-              @click=${() => this.goto(n.id)}
-            >${visibleToken(this.text(n.token!))}</button>`,
-          )}${last.children.length === 0
-            ? html`<span class="leaf">log p ${this.sides.map((_, m) => (last.edges[m] ? formatNumber(last.edges[m]!.pathLogprob, 2) : '?')).join(' / ')}</span>`
-            : nothing}
-        </li>`;
-      })}
-    </ul>`;
   }
 }
 
