@@ -154,7 +154,8 @@ export async function runNextToken(spec: NextTokenSpec, ctx: RunContext, options
         };
       } catch (err) {
         if (isAbort(err) || options.rethrow) throw err;
-        data.errors[side] = err instanceof Error ? { name: err.name, message: err.message } : { name: 'Error', message: String(err) };
+        data.errors[side] =
+          err && typeof err === 'object' && 'name' in err && 'message' in err ? { name: String(err.name), message: String(err.message) } : { name: 'Error', message: String(err) };
       }
       ctx.onProgress?.({ done: ++done, total: sides.length, message: 'Scoring the context…' });
     }),
