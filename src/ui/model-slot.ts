@@ -1,6 +1,6 @@
 /**
- * One model of the pair on the page: its WorkerEngine (one Web Worker), load state, progress, and load state.
- * sequence whose KV cache is reused while the context only grows (stepping appends tokens).
+ * One model of the pair on the page: its WorkerEngine (one Web Worker), load state and progress. (The
+ * Next-token tab's KV cache reuse lives in src/lab/next-token.ts, `nextTokenViewCached`.)
  * No DOM; `onChange` tells the owner to re-render.
  */
 import { isLabError } from '../engine/errors';
