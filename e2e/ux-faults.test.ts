@@ -99,7 +99,7 @@ describe('frictions', () => {
       await expect.poll(() => page.locator('explore-view [data-text] .prompt').textContent(), { timeout: 120_000 }).toBe('The old man looked at the');
       await page.screenshot({ path: join(artifacts, 'csp.png'), fullPage: true });
       // Every other tab renders under the policy too.
-      for (const view of ['compare', 'sweep', 'inject', 'answers', 'models']) {
+      for (const view of ['compare', 'sweep', 'inject', 'answers', 'library', 'models']) {
         await page.locator(`button[data-view="${view}"]`).click();
         await page.locator(`${view}-view`).waitFor();
         await page.waitForTimeout(500);

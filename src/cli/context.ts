@@ -12,6 +12,9 @@ export interface CommandContext {
   err: (line: string) => void;
   /** `--cache-dir`: where hub models are cached (any command). */
   cacheDir?: string;
+  /** Redraws a one-line status in place (stderr is a terminal); absent otherwise, and progress then goes to
+   *  `err` as plain lines (src/cli/progress.ts). `''` clears it. */
+  status?: (text: string) => void;
 }
 
 export function backendOption(values: Record<string, unknown>): NodeBackend {

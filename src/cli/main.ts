@@ -5,11 +5,15 @@
 import { isLabError } from '../engine/errors';
 import { UsageError } from './args';
 import type { CommandContext } from './context';
+import { ExperimentDataError } from '../lab/experiments/types';
 import * as answers from './commands/answers';
+import * as batch from './commands/batch';
 import * as compare from './commands/compare';
 import * as inject from './commands/inject';
 import * as logits from './commands/logits';
 import * as loom from './commands/loom';
+import * as runSpec from './commands/run';
+import * as summarize from './commands/summarize';
 import * as sweep from './commands/sweep';
 
 interface Command {
@@ -17,7 +21,7 @@ interface Command {
   run(argv: string[], ctx: CommandContext): Promise<void>;
 }
 
-const commands: Record<string, Command> = { logits, loom, compare, sweep, inject, answers };
+const commands: Record<string, Command> = { logits, loom, compare, sweep, inject, answers, run: runSpec, batch, summarize };
 
 function help(): string {
   return [
@@ -73,7 +77,7 @@ export async function main(args: string[], ctxIn: CommandContext): Promise<numbe
       ctx.err(`usage error: ${err.message}\n\n${command.usage}`);
       return 2;
     }
-    if (isLabError(err) || err instanceof RangeError) {
+    if (isLabError(err) || err instanceof RangeError || err instanceof ExperimentDataError) {
       ctx.err(`error: ${(err as Error).name}: ${(err as Error).message}`);
       return 1;
     }
@@ -100,6 +104,7 @@ if (isEntry) {
   const code = await main(process.argv.slice(2), {
     out: (l) => process.stdout.write(`${l}\n`),
     err: (l) => process.stderr.write(`${l}\n`),
+    ...(process.stderr.isTTY ? { status: (t: string) => process.stderr.write(`\r\x1b[K${t}`) } : {}),
   });
   process.exitCode = code;
 }

@@ -3,6 +3,7 @@ import {
   entropy,
   entropyOfProbs,
   klDivergence,
+  logProbAt,
   logSoftmax,
   processedProbs,
   rankOf,
@@ -11,6 +12,7 @@ import {
   softmax,
   summarize,
   topK,
+  truncateProbs,
 } from './distributions';
 
 /** Independent reference: the textbook formulas with no max-shift, in plain numbers. */
@@ -136,5 +138,25 @@ describe('processed distribution and sampling', () => {
     for (let i = 0; i < 20000; i++) counts[sampleIndex([0.5, 0.3, 0.2], r())]!++;
     expect(counts[0]! / 20000).toBeCloseTo(0.5, 1);
     expect(counts[2]! / 20000).toBeCloseTo(0.2, 1);
+  });
+});
+
+describe('the sweep\'s one-pass helpers give the same numbers', () => {
+  const x = Float32Array.from({ length: 500 }, (_, i) => Math.sin(i * 12.9898) * 6 + (i % 7) * 0.3);
+  it('logProbAt is logSoftmax at one index, bit for bit', () => {
+    const lp = logSoftmax(x);
+    for (const id of [0, 17, 250, 499]) expect(logProbAt(x, id)).toBe(lp[id]);
+    // and an independent computation
+    const m = Math.max(...x);
+    const lse = m + Math.log(Array.from(x).reduce((s, v) => s + Math.exp(v - m), 0));
+    expect(logProbAt(x, 17)).toBeCloseTo(x[17]! - lse, 10);
+  });
+  it('truncateProbs on a tempered softmax is processedProbs', () => {
+    for (const s of [
+      { temperature: 0.7, topK: 0, topP: 1, minP: 0 },
+      { temperature: 1.3, topK: 20, topP: 0.9, minP: 0.01 },
+    ]) {
+      expect(Array.from(truncateProbs(softmax(x, s.temperature), s))).toEqual(Array.from(processedProbs(x, s)));
+    }
   });
 });

@@ -35,6 +35,16 @@ export function logSoftmax(logits: Vector, temperature = 1): Float64Array {
   return out;
 }
 
+/** log-softmax of `logits` (temperature 1) at one index, without allocating the whole vector; the same
+ *  arithmetic as `logSoftmax(logits)[id]`, so the same number. */
+export function logProbAt(logits: Vector, id: number): number {
+  const n = logits.length;
+  const m = maxOf(logits) / 1;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += Math.exp(logits[i]! / 1 - m);
+  return logits[id]! / 1 - m - Math.log(sum);
+}
+
 /** softmax of `logits / temperature`, in float64. */
 export function softmax(logits: Vector, temperature = 1): Float64Array {
   const lp = logSoftmax(logits, temperature);
@@ -135,7 +145,13 @@ export function processedProbs(logits: Vector, s: SamplingSettings): Float64Arra
     out[topK(logits, 1)[0]!] = 1;
     return out;
   }
-  const probs = softmax(logits, s.temperature);
+  return truncateProbs(softmax(logits, s.temperature), s);
+}
+
+/** The truncation part of `processedProbs` (top-k, top-p, min-p, renormalised), in place on `probs`, a
+ *  softmax already tempered (so a caller that needs the log-probabilities too computes them once). */
+export function truncateProbs(probs: Float64Array, s: SamplingSettings): Float64Array {
+  const n = probs.length;
   const keep = new Uint8Array(n).fill(1);
   if (s.topK > 0 && s.topK < n) {
     const kth = probs[topK(probs, s.topK)[s.topK - 1]!]!;

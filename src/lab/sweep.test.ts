@@ -134,6 +134,20 @@ describe('sweeps on the lab pair', () => {
     });
   });
 
+  it('entropies and log-probabilities at T ≠ 1 match an independent computation', async () => {
+    const r = await sampleBatch(engine, context, 0.7, 0, { samples: 3, maxTokens: 4, seed: 3, stopIds: [] });
+    const ids = r.samples[2]!;
+    const full = await engine.score([...context, ...ids]);
+    const V = full.dims[1]!;
+    ids.forEach((id, k) => {
+      const row = full.data.subarray((context.length - 1 + k) * V, (context.length + k) * V);
+      expect(r.entropies[2]![k]).toBeCloseTo(refEntropy(row, 0.7), 4);
+      const m = Math.max(...row);
+      const lse = m + Math.log(Array.from(row).reduce((s, v) => s + Math.exp(v - m), 0));
+      expect(r.logps[2]![k]).toBeCloseTo(row[id]! - lse, 4); // at T = 1, whatever T sampled
+    });
+  });
+
   it('T → 0 gives the greedy completion', async () => {
     const greedy = await generate(engine, context, { maxTokens: 10 });
     const cold = await sampleBatch(engine, context, 0, 0, { samples: 3, maxTokens: 10, seed: 1 });

@@ -8,7 +8,7 @@
  */
 import { LabAbortError } from '../engine/errors';
 import type { Engine } from '../engine/types';
-import { entropy, logSoftmax, processedProbs, row, sampleIndex, seededRandom, softmax, topK, type SamplingSettings } from './distributions';
+import { entropy, logProbAt, logSoftmax, processedProbs, row, sampleIndex, seededRandom, softmax, topK, truncateProbs, type SamplingSettings } from './distributions';
 
 export interface ExactPoint {
   temperature: number;
@@ -194,20 +194,37 @@ export async function sampleBatch(engine: Engine, context: number[], temperature
     for (let i = 1; i < n; i++) seqs.push(await engine.fork(root));
     let block = first.data;
     let shared = true; // every row still has the root's logits
+    // One tempered log-softmax per row gives the sampling distribution, its entropy and (at T = 1) the
+    // sampled token's log-probability: the same numbers as processedProbs, entropy and logSoftmax, with
+    // one pass over the vocabulary instead of five (at 49k tokens × 32 rows this was a third of a step).
+    const analyse = (logits: Float32Array): { probs: Float64Array; entropy: number; lp: Float64Array | null } => {
+      if (temperature === 0) return { probs: processedProbs(logits, settings), entropy: 0, lp: null };
+      const lp = logSoftmax(logits, temperature);
+      const probs = new Float64Array(lp.length);
+      let h = 0;
+      for (let k = 0; k < lp.length; k++) {
+        const l = lp[k]!;
+        const p = Math.exp(l);
+        probs[k] = p;
+        if (l > -Infinity) h -= p * l;
+      }
+      return { probs: truncateProbs(probs, settings), entropy: h, lp: temperature === 1 ? lp : null };
+    };
     for (let step = 0; step < o.maxTokens; step++) {
       if (o.signal?.aborted) throw new LabAbortError('sampling');
       const next: number[] = [];
+      const sharedRow = shared ? analyse(block) : null; // the root's logits: analysed once for every row
       for (let i = 0; i < n; i++) {
         const logits = shared ? block : row(block, i, V);
         if (done[i]) {
           next.push(samples[i]!.at(-1) ?? 0);
           continue;
         }
-        const probs = processedProbs(logits, settings);
-        const id = sampleIndex(probs, randoms[i]!());
+        const a = sharedRow ?? analyse(logits);
+        const id = sampleIndex(a.probs, randoms[i]!());
         samples[i]!.push(id);
-        entropies[i]!.push(temperature === 0 ? 0 : entropy(logits, temperature));
-        logps[i]!.push(logSoftmax(logits)[id]!);
+        entropies[i]!.push(a.entropy);
+        logps[i]!.push(a.lp ? a.lp[id]! : logProbAt(logits, id));
         if (stop.has(id)) done[i] = true;
         next.push(id);
       }

@@ -12,11 +12,14 @@ import {
   PairReloadEvent,
   PairLoadEvent,
   PromptInputEvent,
+  RunFinishedEvent,
+  RunOpenEvent,
   TemplateChangeEvent,
   TokenChooseEvent,
   TopKChangeEvent,
 } from './events';
 import { LabController } from './lab-controller';
+import { deliverToView, openSpecOnLoad, saveNote, viewIdOf, type Delivery, type LibraryNote } from './library-link';
 import { readParams, updateQuery, VIEWS, type ViewId } from './params';
 import { shared } from './styles';
 import './family-panel';
@@ -29,6 +32,7 @@ import './views/sweep-view';
 import './views/inject-view';
 import './views/answers-view';
 import './views/models-view';
+import './views/library/library-view';
 
 @customElement('lab-app')
 export class LabApp extends LitElement {
@@ -102,7 +106,13 @@ export class LabApp extends LitElement {
     `,
   ];
 
+  /** A share link (`?spec=`) read before the pair starts loading: it sets the pair and the view in the URL. */
+  private readonly specLink = openSpecOnLoad();
   private readonly lab = new LabController(this, readParams(location.search));
+  /** A stored run or a linked spec waiting for its view to render. */
+  private delivery: Delivery | null = this.specLink.delivery;
+  /** "Saved to the library", or why not; a bad share link. */
+  private libraryNote: LibraryNote | null = this.specLink.note;
 
   constructor() {
     super();
@@ -122,6 +132,22 @@ export class LabApp extends LitElement {
     this.addEventListener(ContextUndoEvent.type, (e) => this.lab.undo(e.all));
     this.addEventListener(PairReloadEvent.type, () => void this.lab.reloadPair());
     this.addEventListener(ContextRestoreEvent.type, () => this.lab.restoreDropped());
+    this.addEventListener(RunFinishedEvent.type, (e) => void saveNote(e.spec, e.result).then((note) => this.setNote(note)));
+    this.addEventListener(RunOpenEvent.type, (e) => {
+      this.delivery = { stored: e.record };
+      this.lab.setView(viewIdOf(e.record.kind));
+      this.requestUpdate();
+    });
+  }
+
+  private setNote(note: LibraryNote): void {
+    this.libraryNote = note;
+    this.requestUpdate();
+  }
+
+  protected override updated(): void {
+    // Hand a reopened run (or a linked spec) to its view once that view is on the page.
+    if (this.delivery && deliverToView(this.renderRoot, this.lab.params.view, this.delivery)) this.delivery = null;
   }
 
   private onTabKey(e: KeyboardEvent): void {
@@ -158,6 +184,8 @@ export class LabApp extends LitElement {
         ></models-view>`;
       case 'answers':
         return html`<answers-view .base=${base} .tuned=${tuned} .baseInfo=${baseInfo} .tunedInfo=${tunedInfo}></answers-view>`;
+      case 'library':
+        return html`<library-view></library-view>`;
       default:
         return this.renderNext();
     }
@@ -207,6 +235,12 @@ export class LabApp extends LitElement {
           </button>`,
         )}
       </nav>
+      ${this.libraryNote
+        ? html`<p class="note ${this.libraryNote.error ? 'error-text' : ''}" role=${this.libraryNote.error ? 'alert' : 'status'} data-library-note=${this.libraryNote.kind}>
+            ${this.libraryNote.text}
+            ${this.libraryNote.kind === 'saved' && params.view !== 'library' ? html`<button class="link-button" @click=${() => this.lab.setView('library')}>Open the library</button>` : ''}
+          </p>`
+        : ''}
       <section role="tabpanel" id="view-${params.view}" aria-labelledby="tab-${params.view}">${this.renderView(params.view)}</section>
     `;
   }

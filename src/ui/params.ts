@@ -28,6 +28,7 @@ export const VIEWS = [
   { id: 'sweep', label: 'Temperature sweep' },
   { id: 'inject', label: 'Injection' },
   { id: 'answers', label: 'Answers' },
+  { id: 'library', label: 'Library' },
   { id: 'models', label: 'Models' },
 ] as const;
 export type ViewId = (typeof VIEWS)[number]['id'];
