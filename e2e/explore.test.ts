@@ -218,6 +218,41 @@ describe('the explorer (loom)', () => {
       const again = await idle(page, 4);
       expect(again.path).toEqual(shown.path);
       await expectMatchesReference(again);
+
+      // "Save this path": the path as a loom run (per step, both models), numbers from onnxruntime-node here.
+      const runs: unknown[] = [];
+      await page.exposeFunction('__runFinished', (kind: string) => void runs.push(kind));
+      await page.evaluate(() => document.querySelector('lab-app')!.shadowRoot!.querySelector('explore-view')!.addEventListener('run-finished', (e) => (window as unknown as { __runFinished(k: string): void }).__runFinished((e as Event & { result: { kind: string } }).result.kind)));
+      await page.locator('explore-view [data-save-path]').click();
+      const saved = page.locator('explore-view [data-path-result]');
+      await saved.waitFor({ timeout: 60_000 });
+      expect(await saved.getAttribute('data-path')).toBe(again.path.join('.'));
+      const steps = await saved.locator('tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => ({
+          kl: Number(tr.getAttribute('data-kl')),
+          p: Object.fromEntries([...tr.querySelectorAll('[data-model][data-prob]')].map((td) => [td.getAttribute('data-model'), td.getAttribute('data-prob')])),
+        })),
+      );
+      expect(steps).toHaveLength(again.path.length + 1);
+      const full = [...prompt, ...again.path];
+      const lps: Partial<Record<Side, Float64Array[]>> = {};
+      for (const side of SIDES) {
+        const data = await referenceRows(side, full);
+        const V = data.length / full.length;
+        lps[side] = steps.map((_, i) => logSoftmax64(rowOf(data, prompt.length - 1 + i, V)));
+      }
+      steps.forEach((st, i) => {
+        for (const side of SIDES) {
+          if (i < again.path.length) expect(Math.abs(Number(st.p[side]) - Math.exp(lps[side]![i]![again.path[i]!]!)), `step ${i} ${side} p`).toBeLessThan(1e-4);
+          else expect(st.p[side]).toBe('');
+        }
+        const t = lps.tuned![i]!;
+        const b = lps.base![i]!;
+        let kl = 0;
+        for (let j = 0; j < t.length; j++) kl += Math.exp(t[j]!) * (t[j]! - b[j]!);
+        expect(Math.abs(st.kl - kl), `step ${i} KL`).toBeLessThan(1e-4);
+      });
+      await expect.poll(() => runs).toEqual(['loom']);
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -11,6 +11,7 @@ import * as batch from './commands/batch';
 import * as compare from './commands/compare';
 import * as inject from './commands/inject';
 import * as logits from './commands/logits';
+import * as loom from './commands/loom';
 import * as runSpec from './commands/run';
 import * as summarize from './commands/summarize';
 import * as sweep from './commands/sweep';
@@ -20,7 +21,7 @@ interface Command {
   run(argv: string[], ctx: CommandContext): Promise<void>;
 }
 
-const commands: Record<string, Command> = { logits, compare, sweep, inject, answers, run: runSpec, batch, summarize };
+const commands: Record<string, Command> = { logits, loom, compare, sweep, inject, answers, run: runSpec, batch, summarize };
 
 function help(): string {
   return [

@@ -129,7 +129,7 @@ describe('downloading and caching hub models', () => {
       expect(await main(['logits', '--model', 'lab/lab-base', '--text', 'The jury', '--json', '--cache-dir', cacheDir], ctx)).toBe(0);
       const fromHub = JSON.parse(lines.pop()!);
       expect(await main(['logits', '--model', BASE, '--text', 'The jury', '--json'], ctx)).toBe(0);
-      expect(JSON.parse(lines.pop()!).next).toEqual(fromHub.next);
+      expect(JSON.parse(lines.pop()!).sides.base.next).toEqual(fromHub.sides.base.next);
       const cached = filesIn(cacheDir).find((f) => f.endsWith('onnx/model.onnx'))!;
       truncateSync(join(cacheDir, cached), 10);
       process.env['HF_ENDPOINT'] = 'http://127.0.0.1:9';

@@ -348,7 +348,7 @@ describe('the CLI on the stand-ins', () => {
     const ctx = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(`ERR ${l}`) };
     const folder = resolve('models/standins/gemma-3-custom');
     expect(await main(['logits', '--model', folder, '--dtype', 'q4f16', '--text', 'The capital', '--top', '3', '--json'], ctx)).toBe(0);
-    const j = JSON.parse(lines.at(-1)!) as { dtype: string; batching: string; graph_notes: string[]; tokens: { id: number }[]; next: { top: { id: number; logit: number }[] } };
+    const j = (JSON.parse(lines.at(-1)!) as { sides: { base: { dtype: string; batching: string; graph_notes: string[]; tokens: { id: number }[]; next: { top: { id: number; logit: number }[] } } } }).sides.base;
     expect(j.dtype).toBe('q4f16');
     expect(j.batching).toBe('one-row-per-pass');
     expect(j.graph_notes).toContain('KV cache in float16');

@@ -10,7 +10,6 @@ import {
   LoadCancelEvent,
   LoadRetryEvent,
   PairReloadEvent,
-  ModelStepEvent,
   PairLoadEvent,
   PromptInputEvent,
   RunFinishedEvent,
@@ -21,21 +20,19 @@ import {
 } from './events';
 import { LabController } from './lab-controller';
 import { deliverToView, openSpecOnLoad, saveNote, viewIdOf, type Delivery, type LibraryNote } from './library-link';
-import { readParams, SIDES, updateQuery, VIEWS, type ViewId } from './params';
+import { readParams, updateQuery, VIEWS, type ViewId } from './params';
 import { shared } from './styles';
 import './family-panel';
-import './model-panel';
 import './pair-chooser';
-import './prompt-editor';
-import './views/explore-view';
+import { NextInputsEvent, NextReportEvent } from './views/next/next-events';
+import './views/next/next-view';
+import './views/explore/explore-view';
 import './views/compare/compare-view';
 import './views/sweep/sweep-view';
 import './views/inject-view';
 import './views/answers-view';
 import './views/models-view';
 import './views/library/library-view';
-
-const HEADINGS = { base: 'Base', tuned: 'Tuned' } as const;
 
 @customElement('lab-app')
 export class LabApp extends LitElement {
@@ -128,7 +125,8 @@ export class LabApp extends LitElement {
     this.addEventListener(TemplateChangeEvent.type, (e) => this.lab.setTemplate(e.template));
     this.addEventListener(TopKChangeEvent.type, (e) => this.lab.setK(e.k));
     this.addEventListener(TokenChooseEvent.type, (e) => this.lab.choose(e.side, e.id, e.text));
-    this.addEventListener(ModelStepEvent.type, (e) => this.lab.step(e.side));
+    this.addEventListener(NextReportEvent.type, (e) => this.lab.report(e.report));
+    this.addEventListener(NextInputsEvent.type, (e) => this.lab.setNextInputs(e.prompt, e.template, e.k, e.appended));
     this.addEventListener(LoadCancelEvent.type, (e) => this.lab.cancel(e.side));
     this.addEventListener(LoadRetryEvent.type, (e) => void this.lab.retry(e.side));
     this.addEventListener(ContextUndoEvent.type, (e) => this.lab.undo(e.all));
@@ -194,33 +192,21 @@ export class LabApp extends LitElement {
   }
 
   private renderNext() {
-    const { params, appended, sameTokenizer, dropped } = this.lab;
-    return html`
-      <div class="card">
-        <prompt-editor
-          .prompt=${params.prompt}
-          .template=${params.template}
-          .k=${params.k}
-          .appended=${appended.map((t) => ({ text: t.text, from: t.side }))}
-          .dropped=${dropped?.appended.length ?? 0}
-        ></prompt-editor>
-        <p class="note">
-          Click a token (or focus it and press Enter) to append it to the context of both models${sameTokenizer === false
-            ? ' — the tokenizers differ, so its text is re-encoded for the other model'
-            : ''}.
-        </p>
-      </div>
-      <div class="columns">
-        ${SIDES.map(
-          (side) => html`<model-panel
-            .side=${side}
-            .heading=${HEADINGS[side]}
-            .slotState=${this.lab.slots[side].state}
-            .sideView=${this.lab.views[side]}
-          ></model-panel>`,
-        )}
-      </div>
-    `;
+    const { params, appended, dropped, slots } = this.lab;
+    const base = slots.base.ready ? slots.base.engine : null;
+    const tuned = slots.tuned.ready ? slots.tuned.engine : null;
+    return html`<next-view
+      .base=${base}
+      .tuned=${tuned}
+      .baseInfo=${slots.base.state.info}
+      .tunedInfo=${slots.tuned.state.info}
+      .slotStates=${{ base: slots.base.state, tuned: slots.tuned.state }}
+      .prompt=${params.prompt}
+      .template=${params.template}
+      .k=${params.k}
+      .appended=${appended}
+      .dropped=${dropped?.appended.length ?? 0}
+    ></next-view>`;
   }
 
   override render() {

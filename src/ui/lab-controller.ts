@@ -1,52 +1,38 @@
 /**
- * The first lab page's state and the engine calls behind it: two models (base, tuned), a shared
- * context (prompt + appended tokens), and each model's next-token distribution after it.
+ * The lab page's state: two models (base, tuned) in their slots, the URL, and the Next-token tab's inputs
+ * (prompt, template, k, the tokens appended by stepping), which outlive the tab's element (switching tabs,
+ * reloading the pair). The Next-token tab itself (`<next-view>`) computes nothing here: it runs next-token
+ * specs through its runner and reports how far it got (`NextReport`), from which `labState` follows.
  * A Lit ReactiveController: `<lab-app>` renders what it holds and forwards events to it.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Template } from '../engine/types';
-import type { NextTokenView } from '../lab/next-token';
-import { ModelSlot, StaleError, shownError, type ShownError } from './model-slot';
+import type { Engine, Template } from '../engine/types';
+import type { AppendedToken } from '../lab/experiments/next-token';
+import { ModelSlot } from './model-slot';
 import { clampK, DEFAULT_PROMPT, sharePromptIn, SIDES, writeParams, type LabParams, type PageBackend, type Side } from './params';
 
-/** A token appended to the shared context, as chosen in one model's table. */
-export interface AppendedToken {
-  /** The model whose vocabulary `id` belongs to. */
-  side: Side;
-  id: number;
-  text: string;
-}
+export type { AppendedToken };
 
-export interface SideView {
-  view: NextTokenView | null;
-  error: ShownError | null;
-  /** A computation for the current context is pending or running. */
-  busy: boolean;
-  /** Why there is no view, when that is not an error (e.g. an empty prompt). */
-  notice: string | null;
+/** How far the Next-token tab got with the current inputs (it reports through a NextReportEvent). */
+export interface NextReport {
+  /** `pending`: inputs changed and no run for them finished yet. */
+  state: 'pending' | 'running' | 'done' | 'error';
+  /** The engines the shown result was computed with (a reloaded model makes it stale). */
+  engines: Record<Side, Engine | null>;
+  /** A stored run is shown (from the library): complete without engines. */
+  stored: boolean;
 }
 
 export type LabState = 'loading' | 'ready' | 'error';
-
-const PROMPT_DEBOUNCE_MS = 250;
-/** Compare whole vocabularies only up to this size (token texts cross the worker boundary). */
-const MAX_VOCAB_COMPARE = 300_000;
 
 export class LabController implements ReactiveController {
   params: LabParams;
   readonly slots: Record<Side, ModelSlot>;
   appended: AppendedToken[] = [];
-  views: Record<Side, SideView> = {
-    base: { view: null, error: null, busy: false, notice: null },
-    tuned: { view: null, error: null, busy: false, notice: null },
-  };
   /** Tokens that were appended to an earlier prompt, dropped when the prompt was edited (restorable). */
   dropped: { prompt: string; appended: AppendedToken[] } | null = null;
-  /** Both tokenizers map the same ids to the same texts (then appended ids are shared as they are). */
-  sameTokenizer: boolean | null = null;
-
-  private generation: Record<Side, number> = { base: 0, tuned: 0 };
-  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The Next-token tab's progress on the current inputs. */
+  next: NextReport = { state: 'pending', engines: { base: null, tuned: null }, stored: false };
 
   constructor(
     private readonly host: ReactiveControllerHost,
@@ -65,19 +51,21 @@ export class LabController implements ReactiveController {
   }
 
   hostDisconnected(): void {
-    if (this.timer) clearTimeout(this.timer);
     for (const s of SIDES) this.slots[s].dispose();
   }
 
-  /** Page-level state, for people and tests: `loading` | `ready` | `error`. */
+  /** Page-level state, for people and tests: `loading` | `ready` | `error`. On the Next-token tab it also
+   *  waits for the distributions of the current context under the loaded models. */
   get labState(): LabState {
     const slots = SIDES.map((s) => this.slots[s].state.status);
     if (slots.some((s) => s === 'error' || s === 'cancelled')) return 'error';
-    if (SIDES.some((s) => this.views[s].error)) return 'error';
-    if (slots.every((s) => s === 'ready') && SIDES.every((s) => !this.views[s].busy && (this.views[s].view || this.views[s].notice))) {
-      return 'ready';
-    }
-    return 'loading';
+    const onNext = this.params.view === 'next';
+    if (onNext && this.next.state === 'error') return 'error';
+    if (!slots.every((s) => s === 'ready')) return 'loading';
+    if (!onNext) return 'ready';
+    const n = this.next;
+    if (n.state !== 'done') return 'loading';
+    return n.stored || SIDES.every((s) => n.engines[s] === this.slots[s].engine) ? 'ready' : 'loading';
   }
 
   private changed(): void {
@@ -86,6 +74,18 @@ export class LabController implements ReactiveController {
     // What runs, for people and tests: the pair's backends, `base,tuned` (e.g. `webgpu,webgpu`).
     document.documentElement.dataset['backends'] = SIDES.map((s) => this.slots[s].state.info?.backend ?? '').join(',');
     this.host.requestUpdate();
+  }
+
+  /** The Next-token tab reports a run of the current inputs started, finished or failed. */
+  report(r: NextReport): void {
+    this.next = r;
+    this.changed();
+  }
+
+  /** The inputs changed: nothing shown is for them until the tab reports again. */
+  private inputsChanged(): void {
+    this.next = { ...this.next, state: 'pending', stored: false };
+    this.changed();
   }
 
   private updateUrl(): void {
@@ -100,23 +100,21 @@ export class LabController implements ReactiveController {
     this.params = { ...this.params, base, tuned, backend };
     this.updateUrl();
     this.appended = [];
-    this.sameTokenizer = null;
-    for (const s of SIDES) this.views[s] = { view: null, error: null, busy: false, notice: null };
-    this.changed();
-    await Promise.all(SIDES.map((s) => this.loadSide(s, () => this.slots[s].load(this.params[s], backend))));
+    this.inputsChanged();
+    await Promise.all(SIDES.map((s) => this.loadSide(() => this.slots[s].load(this.params[s], backend))));
   }
 
   /** Load both models again from the same sources (a lost GPU device), keeping the prompt and the
    *  appended tokens: the next-token view recomputes when they are ready; other views keep their run's
    *  settings for the user to run again. */
   async reloadPair(): Promise<void> {
-    await Promise.all(SIDES.map((s) => this.loadSide(s, () => this.slots[s].load(this.params[s], this.params.backend))));
+    await Promise.all(SIDES.map((s) => this.loadSide(() => this.slots[s].load(this.params[s], this.params.backend))));
   }
 
   /** A ready model's worker died or stopped answering: restart it; the next-token view recomputes when
    *  it is ready (other views show the failed run's error and offer Run again). */
   private workerLost(side: Side, reason: string): Promise<void> {
-    return this.loadSide(side, () => this.slots[side].restart(reason));
+    return this.loadSide(() => this.slots[side].restart(reason));
   }
 
   cancel(side: Side): void {
@@ -124,43 +122,12 @@ export class LabController implements ReactiveController {
   }
 
   retry(side: Side): Promise<void> {
-    return this.loadSide(side, () => this.slots[side].retry());
+    return this.loadSide(() => this.slots[side].retry());
   }
 
-  private async loadSide(side: Side, load: () => Promise<void>): Promise<void> {
-    this.views[side] = { view: null, error: null, busy: false, notice: null };
-    this.sameTokenizer = null;
+  private async loadSide(load: () => Promise<void>): Promise<void> {
     await load();
-    if (!this.slots[side].ready) return this.changed();
-    await this.compareTokenizers();
-    // Appended ids of the other vocabulary may have to be re-encoded now: recompute both.
-    this.recompute();
-  }
-
-  /** Decide whether both models share one tokenizer (same vocabulary, same texts, same encoding). */
-  private async compareTokenizers(): Promise<void> {
-    const a = this.slots.base;
-    const b = this.slots.tuned;
-    if (!a.ready || !b.ready) return;
-    try {
-      const va = a.state.info!.vocabSize;
-      const vb = b.state.info!.vocabSize;
-      let same = va === vb && va <= MAX_VOCAB_COMPARE;
-      if (same) {
-        const ids = Array.from({ length: va }, (_, i) => i);
-        const [ta, tb] = await Promise.all([a.tokenTexts(ids), b.tokenTexts(ids)]);
-        same = ta.every((t, i) => t === tb[i]);
-      }
-      if (same) {
-        const probe = 'Hello, world!\n  The 2 "lab" prompts: <tags> & naïve café…';
-        const [ea, eb] = await Promise.all([a.encode(probe, 'none'), b.encode(probe, 'none')]);
-        same = ea.length === eb.length && ea.every((t, i) => t === eb[i]);
-      }
-      this.sameTokenizer = same;
-    } catch (err) {
-      if (err instanceof StaleError) return;
-      this.sameTokenizer = false;
-    }
+    this.changed();
   }
 
   // ——— context ———
@@ -170,7 +137,9 @@ export class LabController implements ReactiveController {
     this.syncSharedPrompt();
     this.params = { ...this.params, view };
     this.updateUrl();
-    this.changed();
+    // A new Next-token element runs again for the (maybe changed) inputs.
+    if (view === 'next') this.inputsChanged();
+    else this.changed();
   }
 
   /** Take the prompt another tab shared (`?prompt=`), so Next token shows the prompt typed last. */
@@ -196,19 +165,14 @@ export class LabController implements ReactiveController {
     }
     this.params = { ...this.params, prompt };
     this.updateUrl();
-    this.markBusy();
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.recompute();
-    }, PROMPT_DEBOUNCE_MS);
+    this.inputsChanged();
   }
 
   setTemplate(template: Template): void {
     if (template === this.params.template) return;
     this.params = { ...this.params, template };
     this.updateUrl();
-    this.recompute();
+    this.inputsChanged();
   }
 
   setK(k: number): void {
@@ -216,20 +180,25 @@ export class LabController implements ReactiveController {
     if (kk === this.params.k) return;
     this.params = { ...this.params, k: kk };
     this.updateUrl();
-    this.recompute();
+    this.inputsChanged();
   }
 
   /** Append a token chosen in `side`'s table. */
   choose(side: Side, id: number, text: string): void {
     this.dropped = null;
     this.appended = [...this.appended, { side, id, text }];
-    this.recompute();
+    this.inputsChanged();
   }
 
-  /** Append `side`'s most likely next token. */
-  step(side: Side): void {
-    const top = this.views[side].view?.top[0];
-    if (top) this.choose(side, top.id, top.text);
+  /** All the Next-token inputs at once (a stored run reopened, or a shared spec): the typed prompt is
+   *  replaced, so it becomes the shared prompt as if typed here. */
+  setNextInputs(prompt: string, template: Template, k: number, appended: AppendedToken[]): void {
+    this.setPrompt(prompt);
+    this.dropped = null;
+    this.appended = appended.map((t) => ({ ...t }));
+    this.params = { ...this.params, template, k: clampK(k) };
+    this.updateUrl();
+    this.inputsChanged();
   }
 
   /** Back to the prompt and the appended tokens as they were before the prompt was edited. */
@@ -240,63 +209,12 @@ export class LabController implements ReactiveController {
     this.params = { ...this.params, prompt: d.prompt };
     this.appended = d.appended;
     this.updateUrl();
-    this.recompute();
+    this.inputsChanged();
   }
 
   undo(all: boolean): void {
     if (!this.appended.length) return;
     this.appended = all ? [] : this.appended.slice(0, -1);
-    this.recompute();
-  }
-
-  private markBusy(): void {
-    for (const s of SIDES) if (this.slots[s].ready) this.views[s] = { ...this.views[s], busy: true };
-    this.changed();
-  }
-
-  /** Recompute both models' distributions now (a pending debounced one is folded in). */
-  recompute(): void {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
-    for (const s of SIDES) void this.computeSide(s);
-  }
-
-  /** The appended tokens as ids of `side`'s vocabulary. */
-  private async appendedIds(side: Side): Promise<number[]> {
-    const out: number[] = [];
-    for (const t of this.appended) {
-      if (t.side === side || this.sameTokenizer) out.push(t.id);
-      else out.push(...(await this.slots[side].encodeContinuation(t.text)));
-    }
-    return out;
-  }
-
-  private async computeSide(side: Side): Promise<void> {
-    const slot = this.slots[side];
-    if (!slot.ready) return;
-    const gen = ++this.generation[side];
-    const current = () => gen === this.generation[side];
-    this.views[side] = { ...this.views[side], busy: true };
-    this.changed();
-    const { prompt, template, k } = this.params;
-    try {
-      // Stepping across vocabularies needs to know whether the tokenizers match.
-      if (this.sameTokenizer === null && this.appended.length) await this.compareTokenizers();
-      const ids = [...(await slot.encode(prompt, template)), ...(await this.appendedIds(side))];
-      if (!current()) return;
-      if (ids.length === 0) {
-        this.views[side] = { view: null, error: null, busy: false, notice: 'Type a prompt to see the next-token distribution.' };
-        return this.changed();
-      }
-      const view = await slot.distribution(ids, k);
-      if (!current()) return;
-      this.views[side] = { view, error: null, busy: false, notice: null };
-    } catch (err) {
-      if (err instanceof StaleError || !current()) return;
-      this.views[side] = { view: null, error: shownError(err), busy: false, notice: null };
-    }
-    this.changed();
+    this.inputsChanged();
   }
 }

@@ -5,12 +5,11 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { ModelInfo } from '../engine/types';
-import type { NextTokenView } from '../lab/next-token';
+import type { NextTokenSide } from '../lab/experiments/next-token';
 import { visibleToken } from '../lab/tokens';
 import { errorHelp } from './error-help';
 import { LoadCancelEvent, LoadRetryEvent, ModelStepEvent } from './events';
 import { formatBytes, formatInt, formatMB, formatNumber, formatPercent } from './format';
-import type { SideView } from './lab-controller';
 import type { ShownError, SlotState } from './model-slot';
 import type { Side } from './params';
 import { shared } from './styles';
@@ -20,6 +19,16 @@ function backendBadge(info: ModelInfo): { label: string; detail: string } {
   if (info.backend === 'webgpu') return { label: 'WebGPU', detail: info.adapter };
   if (info.backend === 'wasm') return { label: 'WASM', detail: info.adapter.replace(/^WASM,?\s*/i, '') };
   return { label: info.backend, detail: info.adapter };
+}
+
+/** What a panel shows under the model: its side of a next-token result (live or stored), or why not. */
+export interface SideView {
+  dist: NextTokenSide | null;
+  error: ShownError | null;
+  /** A run for the current context is pending or running (the shown numbers are the previous context's). */
+  busy: boolean;
+  /** Why there is no distribution, when that is not an error (e.g. an empty prompt). */
+  notice: string | null;
 }
 
 @customElement('model-panel')
@@ -171,6 +180,10 @@ export class ModelPanel extends LitElement {
   @property() heading = '';
   @property({ attribute: false }) slotState: SlotState | null = null;
   @property({ attribute: false }) sideView: SideView | null = null;
+  /** Only the result (a stored run side by side): no Step button. */
+  @property({ type: Boolean }) readonly = false;
+  /** The model's source when no slot is shown (a stored run). */
+  @property() storedSource = '';
 
   override updated(): void {
     const backend = this.slotState?.info?.backend;
@@ -233,23 +246,25 @@ export class ModelPanel extends LitElement {
     </dl>`;
   }
 
-  private renderDistribution(v: SideView, view: NextTokenView) {
+  private renderDistribution(v: SideView, view: NextTokenSide) {
     return html`
       <div class="stats">
-        <span><span class="k">entropy</span> <b data-entropy=${String(view.entropy)}>${formatNumber(view.entropy)}</b> nats</span>
+        <span><span class="k">entropy</span> <b data-entropy=${String(view.next.entropy)}>${formatNumber(view.next.entropy)}</b> nats</span>
         <span
-          ><span class="k">outside top ${view.top.length}</span>
-          <b data-mass-outside=${String(view.massOutside)}>${formatPercent(view.massOutside)}</b></span
+          ><span class="k">outside top ${view.next.top.length}</span>
+          <b data-mass-outside=${String(view.next.mass_outside)}>${formatPercent(view.next.mass_outside)}</b></span
         >
-        <button
-          @click=${() => this.dispatchEvent(new ModelStepEvent(this.side))}
-          ?disabled=${v.busy || !view.top.length}
-          title="Append this model's most likely token"
-        >
-          Step
-        </button>
+        ${this.readonly
+          ? nothing
+          : html`<button
+              @click=${() => this.dispatchEvent(new ModelStepEvent(this.side))}
+              ?disabled=${v.busy || !view.next.top.length}
+              title="Append this model's most likely token"
+            >
+              Step
+            </button>`}
       </div>
-      <token-table class=${v.busy ? 'busy' : ''} .entries=${view.top} side=${this.side}></token-table>
+      <token-table class=${v.busy ? 'busy' : ''} .entries=${view.next.top} side=${this.side}></token-table>
       <details>
         <summary>Context as ${this.heading.toLowerCase()} reads it: ${view.tokens.length} tokens</summary>
         <div class="ctx" data-context=${view.tokens.map((t) => t.id).join(',')}>
@@ -267,7 +282,7 @@ export class ModelPanel extends LitElement {
     return html`<section aria-labelledby="h" aria-busy=${s?.status === 'loading' || v?.busy ? 'true' : 'false'}>
       <header>
         <h2 id="h">${this.heading}</h2>
-        <span class="source mono">${s?.source ?? ''}</span>
+        <span class="source mono">${s?.source ?? this.storedSource}</span>
         ${badge
           ? html`<span class="badge ${info!.backend}" data-badge title=${badge.detail}><strong>${badge.label}</strong>${badge.detail}</span>`
           : nothing}
@@ -277,7 +292,7 @@ export class ModelPanel extends LitElement {
       ${s ? this.renderLoad(s) : nothing} ${info ? this.renderFacts(info) : nothing}
       ${v?.error ? this.renderError(v.error, 'The next-token distribution could not be computed.') : nothing}
       ${v?.notice ? html`<p class="status-line">${v.notice}</p>` : nothing}
-      ${v?.view && !v.error ? this.renderDistribution(v, v.view) : s?.status === 'ready' && !v?.error && !v?.notice ? html`<p class="status-line">Computing…</p>` : nothing}
+      ${v?.dist && !v.error ? this.renderDistribution(v, v.dist) : s?.status === 'ready' && !v?.error && !v?.notice ? html`<p class="status-line">Computing…</p>` : nothing}
     </section>`;
   }
 }

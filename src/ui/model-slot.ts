@@ -1,15 +1,14 @@
 /**
- * One model of the pair on the page: its WorkerEngine (one Web Worker), load state, progress, and a
- * sequence whose KV cache is reused while the context only grows (stepping appends tokens).
+ * One model of the pair on the page: its WorkerEngine (one Web Worker), load state and progress. (The
+ * Next-token tab's KV cache reuse lives in src/lab/next-token.ts, `nextTokenViewCached`.)
  * No DOM; `onChange` tells the owner to re-render.
  */
 import { isLabError } from '../engine/errors';
 import { DEFAULT_HUB_ENDPOINT } from '../engine/files';
 import { ModelFileError } from '../engine/errors';
 import { isLocalSource, localFolder } from './local-folders';
-import type { Dtype, LoadProgress, ModelInfo, SeqId } from '../engine/types';
+import type { Dtype, LoadProgress, ModelInfo } from '../engine/types';
 import { DEFAULT_HEARTBEAT, defaultModelWorker, WorkerEngine } from '../engine/worker-client';
-import { viewFromLogits, type NextTokenView } from '../lab/next-token';
 import type { PageBackend, Side } from './params';
 
 export type SlotStatus = 'idle' | 'loading' | 'ready' | 'cancelled' | 'error';
@@ -68,7 +67,6 @@ export class ModelSlot {
   private backend: PageBackend = 'auto';
   /** Bumped on every (re)load, so late answers of an old engine are dropped. */
   private epoch = 0;
-  private cache: { seq: SeqId; tokens: number[]; logits: Float32Array } | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
   private lastRestart = 0;
@@ -174,7 +172,6 @@ export class ModelSlot {
   private stop(): void {
     this.epoch++;
     this.abort = null;
-    this.cache = null;
     this.queue = Promise.resolve();
     this.engine?.terminate('the model was unloaded');
     this.engine = null;
@@ -207,38 +204,6 @@ export class ModelSlot {
 
   tokenTexts(ids: number[]): Promise<string[]> {
     return this.serial((e) => e.tokenTexts(ids));
-  }
-
-  /**
-   * The next-token view after `ids`. When `ids` extends the previous context, only the new tokens
-   * are run (the sequence's KV cache is reused); otherwise a fresh sequence is created.
-   */
-  distribution(ids: number[], k: number): Promise<NextTokenView> {
-    return this.serial(async (engine) => {
-      const c = this.cache;
-      let logits: Float32Array;
-      if (c && ids.length >= c.tokens.length && c.tokens.every((t, i) => ids[i] === t)) {
-        if (ids.length === c.tokens.length) logits = c.logits;
-        else {
-          try {
-            logits = (await engine.step(c.seq, ids.slice(c.tokens.length))).data;
-          } catch (err) {
-            this.cache = null;
-            await engine.release(c.seq).catch(() => undefined);
-            throw err;
-          }
-          c.tokens = ids.slice();
-          c.logits = logits;
-        }
-      } else {
-        this.cache = null;
-        if (c) await engine.release(c.seq);
-        const created = await engine.createSequence(ids);
-        logits = created.logits.data;
-        this.cache = { seq: created.seq, tokens: ids.slice(), logits };
-      }
-      return viewFromLogits(engine, ids, logits, k);
-    });
   }
 }
 

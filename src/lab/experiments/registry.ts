@@ -5,11 +5,15 @@
 import { compareRunner } from './compare';
 import { sweepRunner } from './sweep';
 import type { ExperimentKind, Runner } from './types';
+import { loomRunner } from './loom';
+import { nextTokenRunner } from './next-token';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const RUNNERS: Partial<Record<ExperimentKind, Runner<any, any, any>>> = {
   compare: compareRunner,
   sweep: sweepRunner,
+  'next-token': nextTokenRunner,
+  loom: loomRunner,
 };
 
 export function runnerFor(kind: ExperimentKind): Runner {

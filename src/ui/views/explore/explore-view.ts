@@ -10,12 +10,21 @@
  * `explore.drive` (the model that samples), `explore.path` (token ids), `explore.t`, `explore.topk`,
  * `explore.topp`, `explore.minp`, `explore.seed`, `explore.n`, `explore.show`, `explore.color`.
  * Full-precision numbers are in `data-*` attributes for tests. Model text is always rendered as text.
+ *
+ * Experiments as data (issue #14): the loom is exploratory (many small steps, each a forward pass), so
+ * its clicks are not runs and nothing of them goes to the library. "Save this path" is the deliberate
+ * run: it builds a loom spec (the prompt, the path from the root to the cursor, the sampling settings,
+ * the models) and runs `loomRunner` through a RunLifecycle; the result (per step both models'
+ * distributions, entropy, KL) is shown under the loom and saved to the library. View contract: `stored`
+ * fills the inputs from a stored path's spec, shows its result without recomputing and reopens the loom
+ * on its path once the models are ready; `pendingSpec` (a share link) does the same and runs the path once;
+ * `readonly` renders only the stored result (no engines needed).
  */
-import { css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { html, nothing, type PropertyValues, type TemplateResult } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { Engine, Template } from '../../engine/types';
-import { DEFAULT_SAMPLING, type SamplingSettings } from '../../lab/distributions';
+import type { Engine, Template } from '../../../engine/types';
+import { DEFAULT_SAMPLING, type SamplingSettings } from '../../../lab/distributions';
 import {
   Loom,
   lookupToken,
@@ -25,386 +34,26 @@ import {
   serializePath,
   stepDistribution,
   type LoomNode,
-  type RankBucket,
-  type StepDistribution,
-  type StepRow,
-} from '../../lab/loom';
-import { displayTexts, visibleToken } from '../../lab/tokens';
-import { formatNumber, formatPercent, formatScientific } from '../format';
-import { queryParam, updateQuery, type Side } from '../params';
-import { PairView } from './pair-view';
-import { errorHelp } from '../error-help';
-import { inlineStyle } from '../styles';
+} from '../../../lab/loom';
+import { displayTexts, visibleToken } from '../../../lab/tokens';
+import { formatNumber, formatPercent, formatScientific } from '../../format';
+import { queryParam, updateQuery, type Side } from '../../params';
+import { PairView } from '../pair-view';
+import { errorHelp } from '../../error-help';
+import { inlineStyle } from '../../styles';
+import { loomRunner, loomSides, type LoomData, type LoomSpec } from '../../../lab/experiments/loom';
+import { modelRefOf } from '../../../lab/experiments/model-ref';
+import { SPEC_VERSION, type ResultEnvelope, type RunRecord, type SpecEnvelope } from '../../../lab/experiments/types';
+import { RunLifecycle } from '../../run-lifecycle';
+import { renderLoomResult } from './explore-path-result';
+import { exploreStyles } from './explore-styles';
+import { renderDist, renderHits, renderTree, type TablesHost } from './explore-tables';
+import { BUCKET_LABEL, DEFAULT_PROMPT, errorText, NAMES, numberParam, pick, probColor, SHOW_CHOICES, type ColorBy, type Models, type ModelStep, type SearchHit } from './explore-util';
 
-type Models = 'both' | 'base' | 'tuned';
-type ColorBy = 'prob' | 'rank';
-
-const DEFAULT_PROMPT = 'The old man looked at the';
-const SHOW_CHOICES = [10, 25, 100, 500] as const;
-const NAMES: Record<Side, string> = { base: 'Base', tuned: 'Tuned' };
-const BUCKET_LABEL: Record<RankBucket, string> = { top1: 'top 1', top10: 'top 10', top100: 'top 100', beyond: 'beyond 100' };
-
-function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
-  return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
-}
-
-function numberParam(key: string, fallback: number): number {
-  const v = queryParam(key);
-  const n = v === null || v === '' ? NaN : Number(v);
-  return Number.isFinite(n) ? n : fallback;
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof Error) return `${err.name}: ${err.message}`;
-  return String(err);
-}
-
-/** Background for a token by its log-probability: green when likely, red when unlikely (log scale). */
-function probColor(logprob: number): string {
-  const x = Math.max(0, Math.min(1, 1 + logprob / 8));
-  return `hsla(${Math.round(120 * x)}, 70%, 50%, 0.3)`;
-}
-
-function settingsLabel(s: SamplingSettings): string {
-  if (s.temperature === 0) return 'greedy (T = 0)';
-  const parts = [`T = ${s.temperature}`];
-  if (s.topK > 0) parts.push(`top-k ${s.topK}`);
-  if (s.topP < 1) parts.push(`top-p ${s.topP}`);
-  if (s.minP > 0) parts.push(`min-p ${s.minP}`);
-  return parts.join(', ');
-}
-
-interface ModelStep {
-  side: Side;
-  dist: StepDistribution;
-}
-
-interface SearchHit {
-  id: number;
-  rows: Partial<Record<Side, StepRow>>;
-}
 
 @customElement('explore-view')
 export class ExploreView extends PairView {
-  static override styles = [
-    ...PairView.styles,
-    css`
-      .form {
-        display: grid;
-        grid-template-columns: minmax(0, 1fr) auto;
-        gap: 0.6rem 1rem;
-        align-items: start;
-      }
-      textarea {
-        width: 100%;
-        min-height: 3.2rem;
-        resize: vertical;
-      }
-      .row {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem 0.9rem;
-        align-items: end;
-        margin-top: 0.5rem;
-      }
-      .row label {
-        display: flex;
-        flex-direction: column;
-        gap: 0.15rem;
-      }
-      .row input[type='number'] {
-        width: 5.5rem;
-      }
-      .buttons {
-        display: flex;
-        gap: 0.4rem;
-        flex-wrap: wrap;
-        align-items: center;
-      }
-      .note {
-        font-size: 0.8rem;
-        color: var(--muted);
-        margin: 0.35rem 0 0;
-      }
-      .stage:focus-visible {
-        outline: 3px solid var(--focus);
-        outline-offset: 3px;
-        border-radius: 10px;
-      }
-      .text {
-        font-family: ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, Consolas, monospace;
-        font-size: 0.95rem;
-        line-height: 1.9;
-        white-space: pre-wrap;
-        overflow-wrap: anywhere;
-      }
-      .text .prompt {
-        color: var(--muted);
-      }
-      .tok {
-        position: relative;
-        border-radius: 3px;
-        padding: 0.05rem 0;
-        cursor: pointer;
-        border-bottom: 2px solid transparent;
-      }
-      .tok.partial {
-        /* the first bytes of a character shown on a later token: still there to hover and click */
-        display: inline-block;
-        min-width: 0.3em;
-      }
-      .tok.cursor {
-        border-bottom-color: var(--accent);
-      }
-      .tok.b-top1 {
-        background: rgba(46, 160, 67, 0.28);
-      }
-      .tok.b-top10 {
-        background: rgba(230, 190, 30, 0.35);
-      }
-      .tok.b-top100 {
-        background: rgba(220, 70, 50, 0.3);
-      }
-      .tok.b-beyond {
-        background: rgba(140, 70, 200, 0.32);
-      }
-      .caret {
-        display: inline-block;
-        width: 0.5rem;
-        height: 1rem;
-        vertical-align: text-bottom;
-        background: var(--accent);
-        opacity: 0.6;
-        margin-left: 1px;
-      }
-      .pop {
-        position: absolute;
-        z-index: 5;
-        left: 0;
-        top: 1.6rem;
-        min-width: 15rem;
-        background: var(--surface);
-        border: 1px solid var(--border-strong);
-        border-radius: 8px;
-        box-shadow: 0 6px 18px rgba(0, 0, 0, 0.15);
-        padding: 0.4rem 0.6rem;
-        font-size: 0.8rem;
-        line-height: 1.4;
-        white-space: normal;
-        color: var(--text);
-        cursor: default;
-      }
-      .pop table {
-        border-collapse: collapse;
-        width: 100%;
-      }
-      .pop td {
-        padding: 0 0.3rem;
-      }
-      .pop td.num {
-        text-align: right;
-        font-variant-numeric: tabular-nums;
-      }
-      .pop .chosen {
-        font-weight: 700;
-      }
-      .legend {
-        display: flex;
-        gap: 0.6rem;
-        flex-wrap: wrap;
-        font-size: 0.78rem;
-        color: var(--muted);
-        align-items: center;
-      }
-      .legend .tok {
-        padding: 0 0.3rem;
-        cursor: default;
-      }
-      .stats {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.3rem 1rem;
-        font-size: 0.85rem;
-        margin: 0.3rem 0;
-      }
-      .stats b {
-        font-variant-numeric: tabular-nums;
-      }
-      .columns {
-        display: grid;
-        grid-template-columns: repeat(var(--cols, 2), minmax(0, 1fr));
-        gap: 1rem;
-      }
-      h3 {
-        margin: 0 0 0.2rem;
-        font-size: 1rem;
-      }
-      table.dist {
-        width: 100%;
-        table-layout: fixed;
-        border-collapse: collapse;
-        font-size: 0.85rem;
-        font-variant-numeric: tabular-nums;
-      }
-      table.dist th {
-        text-align: left;
-        font-weight: 600;
-        font-size: 0.7rem;
-        text-transform: uppercase;
-        letter-spacing: 0.04em;
-        color: var(--muted);
-        padding: 0.25rem 0.3rem;
-        border-bottom: 1px solid var(--border);
-      }
-      table.dist td {
-        padding: 0.18rem 0.3rem;
-        border-bottom: 1px solid var(--border);
-        vertical-align: middle;
-      }
-      table.dist .num {
-        text-align: right;
-      }
-      table.dist tbody tr {
-        cursor: pointer;
-      }
-      table.dist tbody tr:hover {
-        background: var(--surface-hover);
-      }
-      table.dist tbody tr:focus-visible {
-        outline: 3px solid var(--focus);
-        outline-offset: -3px;
-      }
-      table.dist tr.taken td.token code {
-        border-color: var(--accent);
-      }
-      col.key {
-        width: 1.6rem;
-      }
-      col.rank {
-        width: 2.6rem;
-      }
-      col.bar {
-        width: 17%;
-      }
-      col.p {
-        width: 4.4rem;
-      }
-      col.lp {
-        width: 4.2rem;
-      }
-      td.key kbd {
-        font-size: 0.7rem;
-        border: 1px solid var(--border-strong);
-        border-radius: 3px;
-        padding: 0 0.25rem;
-        color: var(--muted);
-      }
-      td.rank,
-      td.lp {
-        color: var(--muted);
-      }
-      code.t {
-        display: inline-block;
-        max-width: 100%;
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: pre;
-        vertical-align: bottom;
-        background: var(--token-bg);
-        border: 1px solid var(--border);
-        border-radius: 4px;
-        padding: 0 0.3rem;
-      }
-      .bar-track {
-        height: 0.65rem;
-        background: var(--bar-track);
-        border-radius: 3px;
-        overflow: hidden;
-      }
-      .bar-fill {
-        height: 100%;
-        background: var(--bar);
-      }
-      .bar-fill.processed {
-        background: #d9822b;
-      }
-      .cut {
-        color: var(--muted);
-        font-size: 0.75rem;
-      }
-      .tree {
-        font-family: ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', Menlo, Consolas, monospace;
-        font-size: 0.85rem;
-        list-style: none;
-        margin: 0;
-        padding: 0;
-        max-height: 22rem;
-        overflow: auto;
-      }
-      .tree li {
-        padding: 0.1rem 0;
-        border-left: 2px solid var(--border);
-        padding-left: 0.4rem;
-        white-space: nowrap;
-      }
-      .tree li.on-path {
-        border-left-color: var(--accent);
-      }
-      .tree button {
-        font: inherit;
-        font-size: 0.85rem;
-        padding: 0 0.15rem;
-        border: 1px solid transparent;
-        border-radius: 3px;
-        background: none;
-        white-space: pre;
-      }
-      .tree button.on-path {
-        background: var(--chip-bg);
-      }
-      .tree button.cursor {
-        border-color: var(--accent);
-        font-weight: 700;
-      }
-      .tree .edge {
-        color: var(--muted);
-        font-size: 0.75rem;
-        margin-right: 0.3rem;
-      }
-      .tree .leaf {
-        color: var(--muted);
-        font-size: 0.75rem;
-        margin-left: 0.5rem;
-      }
-      .search-hits {
-        margin-top: 0.4rem;
-      }
-      kbd {
-        font-family: inherit;
-        font-size: 0.78rem;
-        border: 1px solid var(--border-strong);
-        border-bottom-width: 2px;
-        border-radius: 4px;
-        padding: 0 0.3rem;
-        background: var(--token-bg);
-      }
-      .keys {
-        font-size: 0.82rem;
-        color: var(--muted);
-        margin: 0.4rem 0 0;
-      }
-      .keys span {
-        margin-right: 0.9rem;
-        white-space: nowrap;
-      }
-      @media (max-width: 860px) {
-        .columns,
-        .form {
-          grid-template-columns: minmax(0, 1fr);
-        }
-      }
-    `,
-  ];
+  static override styles = [...PairView.styles, exploreStyles];
 
   // ——— inputs (each kept in the URL) ———
   @state() private prompt = queryParam('explore.prompt') ?? DEFAULT_PROMPT;
@@ -442,6 +91,19 @@ export class ExploreView extends PairView {
   private abort: AbortController | null = null;
   private startedFor: [Engine | null, Engine | null] | null = null;
   private pendingPath: number[] | null = parsePath(queryParam('explore.path'));
+  /** The prompt and template the current loom was started with (the form may have changed since). */
+  private loomPrompt = '';
+  private loomTemplate: Template = 'none';
+
+  // ——— the view contract (issue #14) ———
+  @property({ attribute: false }) stored: RunRecord | null = null;
+  @property({ attribute: false }) pendingSpec: SpecEnvelope | null = null;
+  @property({ type: Boolean, reflect: true }) readonly = false;
+  /** "Save this path": a loom spec run by its runner (its own lifecycle; the loom's steps set data-view-state). */
+  private readonly pathRun = new RunLifecycle<LoomData>(this, false);
+  /** A shared spec's path to run once the loom has started on it. */
+  private pathToRun: LoomSpec | null = null;
+  private pendingUsed = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -461,6 +123,12 @@ export class ExploreView extends PairView {
   protected override updated(changed: PropertyValues<this>): void {
     // Start (from the link's path) once the models are loaded, and again when the app loads another pair.
     super.updated(changed);
+    if (changed.has('stored') && this.stored) this.openStored(this.stored);
+    if (changed.has('pendingSpec') && this.pendingSpec && !this.pendingUsed) {
+      this.pendingUsed = true;
+      this.openSpec(this.pendingSpec, true);
+    }
+    if (this.readonly) return;
     if (this.busy) return;
     const ready = this.wantedEngines().every((s) => this.engine(s) !== null);
     const same = this.startedFor && this.startedFor[0] === this.base && this.startedFor[1] === this.tuned;
@@ -600,6 +268,8 @@ export class ExploreView extends PairView {
       const loom = await Loom.create(engines, ids);
       this.sides = sides;
       this.loom = loom;
+      this.loomPrompt = this.prompt;
+      this.loomTemplate = this.template;
       const path = fromUrl ? this.pendingPath : null;
       this.pendingPath = null;
       if (path && path.length) {
@@ -609,6 +279,9 @@ export class ExploreView extends PairView {
       await this.refresh();
       this.setViewState('done');
       void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('.stage')?.focus({ preventScroll: true }));
+      const toRun = this.pathToRun;
+      this.pathToRun = null;
+      if (toRun) void this.runPath(toRun);
     } catch (err) {
       this.error = errorText(err);
       this.setViewState('error');
@@ -662,6 +335,100 @@ export class ExploreView extends PairView {
       out.push({ id, rows });
     }
     return out;
+  }
+
+  // ——— paths as data ———
+
+  /** Fill the form from a loom spec and reopen the loom on its path (once the models are ready). */
+  private fillFrom(spec: LoomSpec): void {
+    const sides = loomSides(spec);
+    const { sampling, template, k, drive, path } = spec.settings;
+    this.prompt = spec.prompt;
+    this.template = template;
+    this.models = sides.length === 2 ? 'both' : sides[0]!;
+    this.drive = drive;
+    this.temperature = sampling.temperature;
+    this.topK = sampling.topK;
+    this.topP = sampling.topP;
+    this.minP = sampling.minP;
+    this.show = k;
+    this.saveParams();
+    updateQuery({ 'explore.path': path.length ? serializePath(path) : null });
+    this.abort?.abort();
+    void this.loom?.dispose();
+    this.loom = null;
+    this.startedFor = null;
+    this.steps = [];
+    this.pendingPath = path.slice();
+    this.requestUpdate();
+  }
+
+  private openStored(record: RunRecord): void {
+    let spec: LoomSpec;
+    let result: ResultEnvelope<'loom', LoomData>;
+    try {
+      spec = loomRunner.validateSpec(record.spec);
+      result = loomRunner.validateResult(record.result);
+    } catch (err) {
+      this.pathRun.fail(err);
+      this.setViewState('error');
+      return;
+    }
+    this.pathRun.show(spec, result as unknown as ResultEnvelope<never, LoomData>);
+    if (this.readonly) this.setViewState('done');
+    else this.fillFrom(spec);
+  }
+
+  private openSpec(x: SpecEnvelope, run: boolean): void {
+    try {
+      const spec = loomRunner.validateSpec(x);
+      this.fillFrom(spec);
+      if (run) this.pathToRun = spec;
+    } catch (err) {
+      this.pathRun.fail(err);
+    }
+  }
+
+  /** The loom spec of the path from the root to the cursor, with the current sampling settings. */
+  private pathSpec(): LoomSpec | null {
+    const loom = this.loom;
+    if (!loom) return null;
+    const models: LoomSpec['models'] = {};
+    for (const s of this.sides) {
+      const info = s === 'base' ? this.baseInfo : this.tunedInfo;
+      if (info) models[s] = modelRefOf(info);
+    }
+    return {
+      kind: 'loom',
+      version: SPEC_VERSION,
+      models,
+      prompt: this.loomPrompt,
+      seed: Number.isInteger(this.seed) && this.seed >= 0 ? this.seed : 0,
+      settings: { template: this.loomTemplate, path: loom.pathTokens(), sampling: { ...this.settings }, k: this.show, drive: this.sides[this.driveIndex]! },
+    };
+  }
+
+  /** "Save this path": run the path as a loom spec (saved to the library when it finishes). */
+  private savePathRun(): void {
+    const problem = this.settingsProblem();
+    if (problem) {
+      this.notice = problem;
+      return;
+    }
+    const spec = this.pathSpec();
+    if (spec) void this.runPath(spec);
+  }
+
+  private async runPath(spec: LoomSpec): Promise<void> {
+    const engines = { base: this.base, tuned: this.tuned };
+    await this.pathRun.start(spec, (signal, onProgress) => loomRunner.run(spec, { engines, signal, onProgress }) as unknown as Promise<ResultEnvelope<never, LoomData>>);
+  }
+
+  private renderPathRun() {
+    const r = this.pathRun.result;
+    const spec = this.pathRun.spec;
+    return html`${this.pathRun.state === 'idle' && !this.pathRun.notice ? nothing : html`<div class="card">${this.pathRun.render()}</div>`}
+    ${r && spec ? renderLoomResult(r.data, spec.prompt) : nothing}`;
   }
 
   // ——— actions ———
@@ -771,6 +538,10 @@ export class ExploreView extends PairView {
   }
 
   override render() {
+    if (this.readonly) {
+      const spec = this.pathRun.spec;
+      return html`${spec ? html`<div class="card read-only-head" data-stored-spec>Prompt (${(spec as LoomSpec).settings.template}): ${spec.prompt}</div>` : nothing}${this.renderPathRun()}`;
+    }
     const drive = this.wantedEngines().length === 2 ? this.drive : this.models;
     return html`
       <div class="card">
@@ -847,6 +618,7 @@ export class ExploreView extends PairView {
         : this.loom
           ? this.renderStage()
           : html`<div class="card muted" role="status">${this.busy ? 'Starting…' : this.waiting || 'Press Start to explore the prompt.'}</div>`}
+      ${this.renderPathRun()}
     `;
   }
 
@@ -912,6 +684,14 @@ export class ExploreView extends PairView {
             ${this.playing
               ? html`<button class="primary" data-stop @click=${() => this.stop()}>Stop</button>`
               : html`<button data-play @click=${() => void this.autoplay()} ?disabled=${this.busy} title="a">Play</button>`}
+            <button
+              data-save-path
+              @click=${() => this.savePathRun()}
+              ?disabled=${this.busy || this.pathRun.running}
+              title="Run this path (prompt to cursor) as a loom experiment and keep it in the library"
+            >
+              Save this path
+            </button>
             <span style=${inlineStyle('width:1rem')}></span>
             <label
               >Colour by
@@ -955,7 +735,7 @@ export class ExploreView extends PairView {
             <span>${path.length} tokens chosen, ${loom.nodes.length - 1} in the loom</span>
           </div>
         </div>
-        <div class="columns" style=${inlineStyle(`--cols:${this.sides.length}`)}>${this.steps.map((s, m) => this.renderDist(s, m === d))}</div>
+        <div class="columns" style=${inlineStyle(`--cols:${this.sides.length}`)}>${this.steps.map((s, m) => renderDist(this.tables, s, m === d))}</div>
         <div class="card">
           <h3>Find any token</h3>
           <input
@@ -971,7 +751,7 @@ export class ExploreView extends PairView {
               if (q === this.query) this.hits = hits;
             }}
           />
-          ${this.renderHits()}
+          ${renderHits(this.tables)}
         </div>
         <div class="card">
           <h3>Insert text and continue</h3>
@@ -993,7 +773,7 @@ export class ExploreView extends PairView {
         <div class="card">
           <h3>Loom</h3>
           <p class="note">Every branch, with each edge's probability (${this.sides.map((s) => NAMES[s]).join(' / ')}). Click a token to go there.</p>
-          ${this.renderTree()}
+          ${renderTree(this.tables)}
         </div>
       </div>
     `;
@@ -1078,184 +858,24 @@ export class ExploreView extends PairView {
     </span>`;
   }
 
-  private renderDist(s: ModelStep, isDrive: boolean) {
-    const loom = this.loom!;
-    const { dist } = s;
-    const taken = new Set(loom.cursor.children.map((c) => loom.node(c).token));
-    const settings = this.settingsProblem() ? DEFAULT_SAMPLING : this.settings;
-    return html`<section
-      class="card model"
-      data-model=${s.side}
-      data-entropy=${String(dist.entropy)}
-      data-processed-entropy=${String(dist.processedEntropy)}
-      data-mass-outside=${String(dist.massOutside)}
-      data-processed-mass-outside=${String(dist.processedMassOutside)}
-      data-context=${loom.context().join(',')}
-    >
-      <h3>${NAMES[s.side]} — next token${isDrive && this.sides.length > 1 ? html` <span class="muted">(samples)</span>` : nothing}</h3>
-      <div class="stats">
-        <span>entropy <b>${formatNumber(dist.entropy)}</b> nats raw, <b>${formatNumber(dist.processedEntropy)}</b> processed</span>
-        <span>mass outside the list <b>${formatPercent(dist.massOutside)}</b> raw, <b>${formatPercent(dist.processedMassOutside)}</b> processed</span>
-        <span>processed keeps <b>${dist.kept}</b> of ${loom.vocabSize} tokens</span>
-      </div>
-      <table class="dist">
-        <colgroup>
-          <col class="key" />
-          <col class="rank" />
-          <col class="token" />
-          <col class="bar" />
-          <col class="p" />
-          <col class="lp" />
-          <col class="bar" />
-          <col class="p" />
-        </colgroup>
-        <thead>
-          <tr>
-            <th scope="col"><span class="visually-hidden">Key</span></th>
-            <th scope="col">Rank</th>
-            <th scope="col">Token</th>
-            <th scope="col" colspan="2" title="softmax of the raw logits at T = 1">Raw p (T = 1)</th>
-            <th scope="col" class="num" title="natural log of the raw probability">Log p</th>
-            <th scope="col" colspan="2" title=${`after ${settingsLabel(settings)}; the sampled token is drawn from this one`}>Processed p</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${repeat(
-            dist.rows,
-            (r) => r.id,
-            (r) => this.renderRow(r, isDrive, taken.has(r.id)),
-          )}
-        </tbody>
-      </table>
-      <p class="note">Processed = ${settingsLabel(settings)}. ${taken.size ? 'Outlined tokens already have a branch.' : ''}</p>
-      <div class="buttons" style=${inlineStyle('margin-top:0.3rem')}>
-        <label
-          >Show
-          <select
-            .value=${String(this.show)}
-            @change=${(e: Event) => {
-              this.show = Number((e.target as HTMLSelectElement).value);
-              this.saveParams();
-              void this.act(async () => undefined);
-            }}
-          >
-            ${SHOW_CHOICES.map((n) => html`<option value=${n}>${n} tokens</option>`)}
-          </select>
-        </label>
-      </div>
-    </section>`;
-  }
-
-  private renderRow(r: StepRow, isDrive: boolean, taken: boolean) {
-    const shown = visibleToken(this.text(r.id));
-    return html`<tr
-      tabindex="0"
-      class=${taken ? 'taken' : ''}
-      data-token-id=${r.id}
-      data-rank=${r.rank}
-      data-prob=${String(r.prob)}
-      data-logprob=${String(r.logprob)}
-      data-processed-prob=${String(r.processedProb)}
-      aria-label=${`Choose ${shown} (rank ${r.rank}, ${formatPercent(r.prob)})`}
-      @click=${() => this.choose(r.id)}
-      @keydown=${(e: KeyboardEvent) => {
-        if (e.key === 'Enter' || e.key === ' ') {
-          e.preventDefault();
-          e.stopPropagation();
-          this.choose(r.id);
-        }
-      }}
-    >
-      <td class="key">${isDrive && r.rank <= 9 ? html`<kbd>${r.rank}</kbd>` : nothing}</td>
-      <td class="rank">${r.rank}</td>
-      <td class="token"><code class="t" title=${shown}>${shown}</code></td>
-      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill" style=${inlineStyle(`width:${(r.prob * 100).toFixed(2)}%`)}></div></div></td>
-      <td class="num">${formatPercent(r.prob)}</td>
-      <td class="num lp">${formatNumber(r.logprob)}</td>
-      <td aria-hidden="true"><div class="bar-track"><div class="bar-fill processed" style=${inlineStyle(`width:${(r.processedProb * 100).toFixed(2)}%`)}></div></div></td>
-      <td class="num">${r.processedProb > 0 ? formatPercent(r.processedProb) : html`<span class="cut">cut</span>`}</td>
-    </tr>`;
-  }
-
-  private renderHits() {
-    if (this.query === '') return nothing;
-    if (!this.hits.length) return html`<p class="note">No token's text contains that.</p>`;
-    return html`<table class="dist search-hits">
-      <thead>
-        <tr>
-          <th scope="col">Token</th>
-          ${this.sides.map(
-            (s) => html`<th scope="col" class="num">${NAMES[s]} rank</th>
-              <th scope="col" class="num">raw p</th>
-              <th scope="col" class="num">processed p</th>`,
-          )}
-        </tr>
-      </thead>
-      <tbody>
-        ${this.hits.map(
-          (h) => html`<tr
-            tabindex="0"
-            data-hit=${h.id}
-            @click=${() => this.choose(h.id)}
-            @keydown=${(e: KeyboardEvent) => {
-              if (e.key === 'Enter') {
-                e.stopPropagation();
-                this.choose(h.id);
-              }
-            }}
-          >
-            <td><code class="t">${visibleToken(this.text(h.id))}</code></td>
-            ${this.sides.map((s) => {
-              const r = h.rows[s]!;
-              return html`<td class="num" data-model=${s} data-rank=${r.rank}>${r.rank}</td>
-                <td class="num" data-prob=${String(r.prob)}>${formatPercent(r.prob)}</td>
-                <td class="num">${r.processedProb > 0 ? formatPercent(r.processedProb) : html`<span class="cut">cut</span>`}</td>`;
-            })}
-          </tr>`,
-        )}
-      </tbody>
-    </table>`;
-  }
-
-  /** The loom as an indented list of branches: each line is a run of single-child nodes. */
-  private renderTree() {
-    const loom = this.loom!;
-    const onPath = new Set(loom.path().map((n) => n.id));
-    const lines: { indent: number; nodes: LoomNode[] }[] = [];
-    const walk = (start: number, indent: number) => {
-      const run: LoomNode[] = [];
-      let n = loom.node(start);
-      run.push(n);
-      while (n.children.length === 1) {
-        n = loom.node(n.children[0]!);
-        run.push(n);
-      }
-      lines.push({ indent, nodes: run });
-      for (const c of n.children) walk(c, indent + 1);
+  /** What the tables (explore-tables.ts) read and call. */
+  private get tables(): TablesHost {
+    return {
+      loom: this.loom!,
+      sides: this.sides,
+      settings: this.settingsProblem() ? DEFAULT_SAMPLING : this.settings,
+      show: this.show,
+      hits: this.hits,
+      query: this.query,
+      text: (id) => this.text(id),
+      choose: (id) => this.choose(id),
+      goto: (id) => this.goto(id),
+      setShow: (n) => {
+        this.show = n;
+        this.saveParams();
+        void this.act(async () => undefined);
+      },
     };
-    for (const c of loom.root.children) walk(c, 0);
-    if (!lines.length) return html`<p class="note">No tokens chosen yet: step, or choose a token.</p>`;
-    const cursor = loom.cursor.id;
-    return html`<ul class="tree" role="list">
-      ${lines.map((line) => {
-        const first = line.nodes[0]!;
-        const last = line.nodes[line.nodes.length - 1]!;
-        const lineOnPath = onPath.has(first.id);
-        return html`<li class=${lineOnPath ? 'on-path' : ''} style=${inlineStyle(`margin-left:${line.indent * 1.2}rem`)}>
-          <span class="edge">${this.sides.map((_, m) => (first.edges[m] ? formatPercent(first.edges[m]!.prob) : '?')).join(' / ')}</span>${line.nodes.map(
-            (n) => html`<button
-              class=${[onPath.has(n.id) ? 'on-path' : '', n.id === cursor ? 'cursor' : ''].join(' ')}
-              data-node=${n.id}
-              title=${this.sides.map((s, m) => `${NAMES[s]}: p ${n.edges[m] ? formatPercent(n.edges[m]!.prob) : '?'}, rank ${n.edges[m]?.rank ?? '?'}`).join('; ')}
-              aria-current=${n.id === cursor ? 'true' : nothing}
-              @click=${() => this.goto(n.id)}
-            >${visibleToken(this.text(n.token!))}</button>`,
-          )}${last.children.length === 0
-            ? html`<span class="leaf">log p ${this.sides.map((_, m) => (last.edges[m] ? formatNumber(last.edges[m]!.pathLogprob, 2) : '?')).join(' / ')}</span>`
-            : nothing}
-        </li>`;
-      })}
-    </ul>`;
   }
 }
 
