@@ -2,11 +2,15 @@
  * Every kind's runner, by kind. The page, the worker side and the CLI (`lab run`, `lab batch`) look runners
  * up here; each kind's module exports its runner and adds one line below.
  */
+import { answersRunner } from './answers';
+import { injectRunner } from './inject';
 import type { ExperimentKind, Runner } from './types';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const RUNNERS: Partial<Record<ExperimentKind, Runner<any, any, any>>> = {
   // 'compare': compareRunner,
+  inject: injectRunner,
+  answers: answersRunner,
 };
 
 export function runnerFor(kind: ExperimentKind): Runner {
