@@ -27,8 +27,8 @@ import './prompt-editor';
 import './views/explore-view';
 import './views/compare-view';
 import './views/sweep-view';
-import './views/inject-view';
-import './views/answers-view';
+import './views/inject/inject-view';
+import './views/answers/answers-view';
 import './views/models-view';
 
 const HEADINGS = { base: 'Base', tuned: 'Tuned' } as const;
