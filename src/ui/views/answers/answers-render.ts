@@ -6,8 +6,11 @@
  */
 import type { ChartConfiguration } from 'chart.js';
 import { html, nothing } from 'lit';
-import { ANSWER_PRESETS, LOW_MASS, PUBLISHED_SOURCE, type FreeAnswers, type NormalizedStats } from '../../../lab/answers';
-import type { AnswersData, AnswersSide, AnswersSpec, Side } from '../../../lab/experiments/answers';
+import { ANSWER_PRESETS, LOW_MASS, PUBLISHED_SOURCE, type FreeAnswers } from '../../../lab/answers';
+import type { AnswersData, AnswersSpec, Side } from '../../../lab/experiments/answers';
+import type { SideAtT } from './answers-at';
+
+export { atTemperature, type SideAtT } from './answers-at';
 import { visibleToken } from '../../../lab/tokens';
 import { formatNumber, formatPercent } from '../../format';
 import { MODEL_COLORS } from '../../lab-chart';
@@ -18,23 +21,6 @@ export const SIDES: readonly Side[] = ['base', 'tuned'];
 /** A short text with its whitespace visible (an empty one as ∅). */
 export function shown(text: string): string {
   return visibleToken(text);
-}
-
-/** One side's distribution at one temperature, as the result holds it. */
-export interface SideAtT {
-  temperature: number;
-  choices: { text: string; ids: number[]; prob: number; share: number }[];
-  mass: number;
-  normalized: NormalizedStats;
-}
-
-/** The side's distribution at `t`: the result's own temperature, or the re-tempering closest to `t` (the
- *  page's runs hold one per slider position, so this is `t` itself). */
-export function atTemperature(d: AnswersSide, t: number): SideAtT {
-  const exact = d.tempered.find((x) => x.temperature === t);
-  if (!exact && (d.temperature === t || !d.tempered.length)) return { temperature: d.temperature, choices: d.choices, mass: d.mass, normalized: d.normalized };
-  const x = exact ?? d.tempered.reduce((a, b) => (Math.abs(b.temperature - t) < Math.abs(a.temperature - t) ? b : a));
-  return { temperature: x.temperature, choices: d.choices.map((c, i) => ({ text: c.text, ids: c.ids, prob: x.prob[i]!, share: x.share[i]! })), mass: x.mass, normalized: x.normalized };
 }
 
 export type AtT = Record<Side, SideAtT>;

@@ -28,6 +28,7 @@ import { inlineStyle, resultTable } from '../../styles';
 import { PairView } from '../pair-view';
 import { escapeAffix, unescapeAffix } from './answers-affix';
 import { atTemperature, chartConfig, renderFreeTable, renderLowMass, renderOverlap, renderPublished, renderStats, renderTable, shown, SIDES, type AtT } from './answers-render';
+import { sliderTemperature } from './answers-at';
 import { answersStyles } from './answers-styles';
 
 type Side = 'base' | 'tuned';
@@ -48,11 +49,7 @@ function pick<T extends string>(value: string | null, allowed: readonly T[], fal
   return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
 }
 
-/** The slider's value for `t`: within [0.1, 3], on its 0.05 grid (the temperatures a run re-tempers at). */
-function clampT(t: number): number {
-  if (!Number.isFinite(t)) return 1;
-  return Math.round(Math.round(Math.min(T_MAX, Math.max(T_MIN, t)) * 20) * 5) / 100;
-}
+const clampT = sliderTemperature;
 
 /** How a model's frame (its words before the answer) is chosen: as typed, or its own opener found greedily. */
 type FrameMode = 'typed' | 'own';
