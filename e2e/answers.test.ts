@@ -120,7 +120,7 @@ describe('answers view', () => {
         w.finished = [];
         document.addEventListener('run-finished', (e) => w.finished.push(JSON.parse(JSON.stringify({ spec: (e as unknown as { spec: unknown }).spec, result: (e as unknown as { result: unknown }).result }))));
       });
-      const view = page.locator('answers-view');
+      const view = page.locator('lab-app answers-view'); // the app's view (a stored read-only one is added beside it below)
       await page.locator('answers-view #preset-d6:not([disabled])').waitFor({ timeout: 200_000 });
       const t0 = Date.now();
       await page.locator('answers-view #preset-d6').click();

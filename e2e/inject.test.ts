@@ -119,7 +119,7 @@ describe('injection view', () => {
     const q = new URLSearchParams({ backend: 'wasm', view: 'inject', 'inject.steps': String(STEPS), 'inject.prompt': 'something else', 'inject.hk': '2, 6', 'inject.htexts': ' You are a murderer.\n' });
     await page.goto(`${server.origin}/?${q}`);
     await expectReady(page);
-    view = page.locator('inject-view');
+    view = page.locator('lab-app inject-view'); // the app's view (a stored read-only one is added beside it below)
   });
 
   afterAll(async () => {
