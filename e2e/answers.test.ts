@@ -253,7 +253,7 @@ describe('answers view', () => {
     } finally {
       await context.close();
     }
-  });
+  }, 420_000); // five scoring runs (each re-tempered at the slider's 59 positions) and free answers
 
   it('on WebGPU (SwiftShader), candidates no model would write get the low-mass warning', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -12,7 +12,7 @@
  * computed exactly from the kept logits (so a stored run re-tempers without a model).
  */
 import type { Engine, Template } from '../../engine/types';
-import { answersAt, findFrame, freeAnswers, parseChoices, scoreAnswers, type FreeAnswers, type NormalizedStats } from '../answers';
+import { answersAt, exclusiveLogps, findFrame, freeAnswers, normalizedShares, normalizedStats, parseChoices, scoreAnswers, type AnswerScores, type FreeAnswers, type NormalizedStats } from '../answers';
 import { readResultEnvelope, readSpecEnvelope } from './envelope';
 import { read } from './json-safety';
 import { ExperimentDataError, RESULT_VERSION, SPEC_VERSION, type ResultEnvelope, type RunContext, type Runner, type SpecEnvelope } from './types';
@@ -112,6 +112,38 @@ function regexOf(free: FreeSetting): RegExp | undefined {
   return free.regex === null ? undefined : new RegExp(free.regex, 'u');
 }
 
+/**
+ * `answersAt(scores, t)` reduced to what `tempered` holds, without building a log-softmax array per row and
+ * temperature (59 temperatures × every kept row × the vocabulary): per row only its max and log-sum-exp at
+ * `t`, computed in the same order as `logSoftmax`, so every number is bit-identical to `answersAt`'s.
+ */
+export function temperedAt(scores: AnswerScores, t: number): TemperedAnswers {
+  const cache = new Map<Float32Array, { m: number; lse: number }>();
+  const logp = (r: Float32Array, id: number): number => {
+    let c = cache.get(r);
+    if (!c) {
+      let max = -Infinity;
+      for (let i = 0; i < r.length; i++) if (r[i]! > max) max = r[i]!;
+      const m = max / t;
+      let sum = 0;
+      for (let i = 0; i < r.length; i++) sum += Math.exp(r[i]! / t - m);
+      c = { m, lse: Math.log(sum) };
+      cache.set(r, c);
+    }
+    return r[id]! / t - c.m - c.lse;
+  };
+  const logps = scores.texts.map((_, c) => scores.ids[c]!.map((id, k) => logp(scores.rows[c]![k]!, id)).reduce((a, b) => a + b, 0));
+  const exclusive = exclusiveLogps(scores.ids, logps);
+  const share = normalizedShares(exclusive.map((l) => ({ logp: l })));
+  return {
+    temperature: t,
+    prob: logps.map((l) => Math.exp(l)),
+    share,
+    mass: exclusive.reduce((a, l) => a + Math.exp(l), 0),
+    normalized: normalizedStats(scores.texts.map((text, i) => ({ text, logp: exclusive[i]! }))),
+  };
+}
+
 async function runSide(engine: Engine, side: Side, spec: AnswersSpec, choices: string[], signal: AbortSignal | undefined, report: (done: number, total: number) => void): Promise<AnswersSide> {
   const s = spec.settings;
   const template = s.templates[side]!;
@@ -136,10 +168,7 @@ async function runSide(engine: Engine, side: Side, spec: AnswersSpec, choices: s
   const frameText = await engine.decode(frame);
   const scores = await scoreAnswers(engine, context, choices, { prefix: s.prefix, suffix, frame, ...(signal ? { signal } : {}), onProgress: report });
   const r = answersAt(scores, s.temperature);
-  const tempered = s.temperatures.map((t): TemperedAnswers => {
-    const x = answersAt(scores, t);
-    return { temperature: t, prob: x.choices.map((c) => c.prob), share: x.choices.map((c) => c.share), mass: x.mass, normalized: x.normalized };
-  });
+  const tempered = s.temperatures.map((t) => temperedAt(scores, t));
   const free = s.free ? await freeAnswers(engine, context, choices, { samples: s.free.samples, maxTokens: s.free.max_tokens, seed: spec.seed, temperature: s.temperature, ...(regexOf(s.free) ? { regex: regexOf(s.free)! } : {}), ...(signal ? { signal } : {}) }) : null;
   return {
     context: r.context,
