@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
 import { ANSWER_PRESETS, answersAt, findFrame, freeAnswers, normalizedStats, parseChoices, scoreAnswers, type AnswerScores } from '../src/lab/answers';
+import { answersRunner, SLIDER_TEMPERATURES } from '../src/lab/experiments/answers';
 import { answersRuns, launchChromium, pairBackends } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
@@ -113,7 +114,13 @@ describe('answers view', () => {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     try {
       await page.goto(`${server.origin}/?backend=wasm&view=answers`);
-      const view = page.locator('answers-view');
+      // Every finished run is announced with its spec and result (the app saves them to the library).
+      await page.evaluate(() => {
+        const w = window as unknown as { finished: unknown[] };
+        w.finished = [];
+        document.addEventListener('run-finished', (e) => w.finished.push(JSON.parse(JSON.stringify({ spec: (e as unknown as { spec: unknown }).spec, result: (e as unknown as { result: unknown }).result }))));
+      });
+      const view = page.locator('lab-app answers-view'); // the app's view (a stored read-only one is added beside it below)
       await page.locator('answers-view #preset-d6:not([disabled])').waitFor({ timeout: 200_000 });
       const t0 = Date.now();
       await page.locator('answers-view #preset-d6').click();
@@ -151,6 +158,44 @@ describe('answers view', () => {
       expect(await view.getAttribute('data-runs')).toBe('1');
       await page.locator('answers-view #temperature').fill('1');
       await page.screenshot({ path: join(artifacts, 'answers.png'), fullPage: true });
+
+      // The run-finished event carries a spec and a result that validate; the spec says what ran.
+      const finished = (await page.evaluate(() => (window as unknown as { finished: { spec: unknown; result: unknown }[] }).finished)).at(-1)!;
+      const spec = answersRunner.validateSpec(finished.spec);
+      expect(answersRunner.validateResult(finished.result)).toEqual(finished.result);
+      expect(spec.prompt).toBe(d6.prompt);
+      expect(spec.settings).toMatchObject({ sides: ['base', 'tuned'], choices: d6.choices, prefix: d6.prefix, preset: 'd6', temperature: 1, temperatures: SLIDER_TEMPERATURES });
+      expect(spec.models.base!.backend).toBe('wasm');
+
+      // A read-only view given the stored run shows the same numbers with no engines, at T = 1 and re-tempered.
+      const before = await readRows(page);
+      await page.evaluate((run) => {
+        const el = document.createElement('answers-view') as HTMLElement & { stored: unknown; readonly: boolean };
+        el.id = 'stored-answers';
+        el.readonly = true;
+        el.stored = { id: 'r1', kind: 'answers', title: 't', notes: '', pinned: false, created: new Date().toISOString(), appVersion: '0', ...run };
+        document.body.append(el);
+      }, finished);
+      const stored = page.locator('#stored-answers');
+      await stored.locator('#candidates').waitFor({ state: 'attached' });
+      expect(await stored.locator('#run').count()).toBe(0);
+      expect(await stored.locator('#prompt').count()).toBe(0);
+      const storedRows = await stored.locator('#candidates tbody tr').evaluateAll((trs) =>
+        trs.map((tr) => ({ candidate: tr.getAttribute('data-candidate'), pb: tr.getAttribute('data-prob-base'), pt: tr.getAttribute('data-prob-tuned'), sb: tr.getAttribute('data-share-base'), st: tr.getAttribute('data-share-tuned') })),
+      );
+      expect(storedRows.map((r) => ({ candidate: r.candidate!, prob: { base: Number(r.pb), tuned: Number(r.pt) }, share: { base: Number(r.sb), tuned: Number(r.st) } }))).toEqual(before);
+      for (const side of SIDES) {
+        for (const stat of ['mass', 'entropy', 'kl_uniform', 'chi2', 'top1']) {
+          expect(await stored.locator(`[data-stat="${stat}"][data-side="${side}"]`).getAttribute('data-value')).toBe(await view.locator(`[data-stat="${stat}"][data-side="${side}"]`).getAttribute('data-value'));
+        }
+      }
+      await stored.locator('#temperature').fill('2.25');
+      await page.waitForFunction(() => document.getElementById('stored-answers')?.getAttribute('data-temperature') === '2.25');
+      for (const side of SIDES) {
+        const ref = answersAt(scores[side], 2.25);
+        expect(Math.abs(Number(await stored.locator(`[data-stat="mass"][data-side="${side}"]`).getAttribute('data-value')) - ref.mass)).toBeLessThan(1e-4);
+      }
+      await page.evaluate(() => document.getElementById('stored-answers')?.remove());
 
       // A bad candidate list is reported and loses nothing typed.
       await page.locator('answers-view #choices').fill('6..1');
@@ -208,7 +253,7 @@ describe('answers view', () => {
     } finally {
       await context.close();
     }
-  });
+  }, 420_000); // five scoring runs (each re-tempered at the slider's 59 positions) and free answers
 
   it('on WebGPU (SwiftShader), candidates no model would write get the low-mass warning', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -12,6 +12,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { createNodeEngine } from '../src/engine/node';
+import { injectRunner } from '../src/lab/experiments/inject';
 import { continuationDiff, INJECT_PRESETS, injectTrace, recoveryHeatmap, sampledTraces, stopIdsFor, type InjectResult } from '../src/lab/inject';
 import { expectReady, launchChromium, pairBackends, type Side } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
@@ -118,7 +119,7 @@ describe('injection view', () => {
     const q = new URLSearchParams({ backend: 'wasm', view: 'inject', 'inject.steps': String(STEPS), 'inject.prompt': 'something else', 'inject.hk': '2, 6', 'inject.htexts': ' You are a murderer.\n' });
     await page.goto(`${server.origin}/?${q}`);
     await expectReady(page);
-    view = page.locator('inject-view');
+    view = page.locator('lab-app inject-view'); // the app's view (a stored read-only one is added beside it below)
   });
 
   afterAll(async () => {
@@ -126,6 +127,12 @@ describe('injection view', () => {
   });
 
   it('runs the wedding-toast preset on both models; traces equal injectTrace with onnxruntime-node', async () => {
+    // Every finished run is announced with its spec and result (the app saves them to the library).
+    await page.evaluate(() => {
+      const w = window as unknown as { finished: unknown[] };
+      w.finished = [];
+      document.addEventListener('run-finished', (e) => w.finished.push(JSON.parse(JSON.stringify({ spec: (e as unknown as { spec: unknown }).spec, result: (e as unknown as { result: unknown }).result }))));
+    });
     await view.locator('#f-preset').selectOption('wedding');
     expect(await view.locator('#f-prompt').inputValue()).toBe(WEDDING.prompt);
     await view.locator('button[data-action="run"]').click();
@@ -150,8 +157,8 @@ describe('injection view', () => {
       expect(plotted(`${side} aligned`).map((p) => p.x)).toEqual(mine.trace.filter((p) => p.kl_aligned !== null).map((p) => p.step));
       expect(plotted(`${side} same offset`).map((p) => p.x)).toEqual(mine.trace.filter((p) => p.kl !== null).map((p) => p.step));
       expect(Math.abs(plotted(`${side} threshold`)[0]!.y - mine.threshold.effective)).toBeLessThan(1e-6);
-      // The export has the CLI's shape and the same numbers.
-      const e = json[side];
+      // The export is the run ({spec, result}); each side's data has the CLI's shape and the same numbers.
+      const e = json.result.data[side];
       expect(e.after_tokens).toBe(WEDDING.afterTokens);
       expect(e.clean.continuation).toEqual(mine.clean.continuation);
       expect(e.injected.context).toEqual(mine.injected.context);
@@ -166,6 +173,37 @@ describe('injection view', () => {
       expect(await block.locator('.tokens button').count()).toBe(mine.clean.continuation.length);
     }
     await page.screenshot({ path: join(artifacts, 'inject.png'), fullPage: true });
+
+    // The run-finished event carries a spec and a result that validate, and are what the export holds.
+    const finished = (await page.evaluate(() => (window as unknown as { finished: { spec: unknown; result: unknown }[] }).finished)).at(-1)!;
+    const spec = injectRunner.validateSpec(finished.spec);
+    expect(injectRunner.validateResult(finished.result)).toEqual(finished.result);
+    expect(finished).toEqual(json);
+    expect(spec.settings).toMatchObject({ sides: ['base', 'tuned'], after_tokens: WEDDING.afterTokens, injection: WEDDING.injection, steps: STEPS, mode: 'greedy' });
+    expect(spec.models.tuned!.repo).toMatch(/lab-sft/);
+    expect(spec.models.base!.backend).toBe('wasm');
+
+    // A read-only view given the stored run shows the same numbers with no engines (no form, no run button).
+    const live = { base: await shownTrace(view, 'base'), tuned: await shownTrace(view, 'tuned') };
+    await page.evaluate((run) => {
+      const el = document.createElement('inject-view') as HTMLElement & { stored: unknown; readonly: boolean };
+      el.id = 'stored-inject';
+      el.readonly = true;
+      el.stored = { id: 'r1', kind: 'inject', title: 't', notes: '', pinned: false, created: new Date().toISOString(), appVersion: '0', ...run };
+      document.body.append(el);
+    }, finished);
+    const stored = page.locator('#stored-inject');
+    await stored.locator('table[data-table="trace"]').waitFor({ state: 'attached' });
+    expect(await stored.locator('button[data-action="run"]').count()).toBe(0);
+    expect(await stored.locator('#f-prompt').count()).toBe(0);
+    for (const side of SIDES) {
+      expect(await shownTrace(stored, side)).toEqual(live[side]);
+      for (const a of ['data-outcome', 'data-recovery', 'data-recovery-offset', 'data-ended', 'data-threshold', 'data-context']) {
+        expect(await stored.locator(`[data-inject-model="${side}"]`).getAttribute(a)).toBe(await view.locator(`[data-inject-model="${side}"]`).getAttribute(a));
+      }
+      expect(await stored.locator(`[data-inject-model="${side}"] [data-diff]`).innerText()).toBe(await view.locator(`[data-inject-model="${side}"] [data-diff]`).innerText());
+    }
+    await page.evaluate(() => document.getElementById('stored-inject')?.remove());
   });
 
   it('a small heatmap equals recoveryHeatmap here', async () => {

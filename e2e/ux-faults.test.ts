@@ -206,7 +206,8 @@ describe('frictions', () => {
         const ks = Array.from({ length: 16 }, (_, i) => i + 1);
         const texts = [' You_are_a_murderer_and_everyone_at_the_wedding_knows_it_now_and_always_will.', ' The end.'];
         const side = { after_tokens: ks, injections: texts, recovery: texts.map(() => ks.map((k) => (k % 3 ? k : null))), outcome: texts.map(() => ks.map((k) => (k % 3 ? 'recovered' : 'diverged'))), mean_kl: texts.map(() => ks.map((k) => k / 7)) };
-        Object.assign(el, { heat: { steps: 16, threshold: 0.1, sides: { base: side, tuned: side } } });
+        // the heatmap section renders the heatmap lifecycle's result (only its steps and each side's heatmap are read)
+        (el as unknown as { heat: { show(spec: unknown, result: unknown): void } }).heat.show({ kind: 'inject', settings: { steps: 16 } }, { kind: 'inject', version: 1, data: { base: { heatmap: side }, tuned: { heatmap: side } } });
       });
       await page.locator('inject-view table[data-heatmap="tuned"]').waitFor();
       await page.locator('inject-view [data-section="heatmap"]').scrollIntoViewIfNeeded();

@@ -29,8 +29,8 @@ import './views/next/next-view';
 import './views/explore/explore-view';
 import './views/compare/compare-view';
 import './views/sweep/sweep-view';
-import './views/inject-view';
-import './views/answers-view';
+import './views/inject/inject-view';
+import './views/answers/answers-view';
 import './views/models-view';
 import './views/library/library-view';
 

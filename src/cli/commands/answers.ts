@@ -1,13 +1,16 @@
 /** `lab answers`: exact probabilities of candidate answers, by enumeration. */
 import { readFile } from 'node:fs/promises';
-import { answersAt, findFrame, freeAnswers, parseChoices, scoreAnswers, type FreeAnswers } from '../../lab/answers';
+import { parseChoices } from '../../lab/answers';
+import { answersRunner, answersSpec, type AnswersSpec } from '../../lab/experiments/answers';
+import { splitRevision } from '../../lab/experiments/model-ref';
 import { visibleToken } from '../../lab/tokens';
 import { checkContext, choice, intOption, LIMITS, parse, positiveOption, required, table, textOption, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
 
 export const usage = `lab answers --model <m> --prompt "<p>" [--template none|chat] (--choices 1..100 | --choices-file F)
            [--frame "<text>" | --frame auto] [--prefix " "] [--suffix ""] [--temperature T]
-           [--free N [--match REGEX] [--max-tokens K] [--seed S]] [--backend node|wasm|webgpu] [--json]
+           [--free N [--match REGEX] [--max-tokens K] [--seed S]] [--side base|tuned] [--backend node|wasm|webgpu]
+           [--json] [--print-spec]
   The exact probability of each candidate answer (frame, then prefix + candidate + suffix, tokenized on its
   own and scored teacher-forced after the prompt): raw probability, its share of the set, the mass the set
   covers (warned about below 50%), and the distribution renormalised over the set: entropy, KL to uniform,
@@ -15,7 +18,9 @@ export const usage = `lab answers --model <m> --prompt "<p>" [--template none|ch
   about"); "auto" finds the model's own opener (its greedy answer, cut where the candidates' first tokens
   get the most probability). --free N: also sample N completions at T and classify each into a candidate
   (exact match of the trimmed text, or the first capture group of --match) or "other". Choices: a range
-  (1..100, A..D), a comma-separated list, or a file with one candidate per line.`;
+  (1..100, A..D), a comma-separated list, or a file with one candidate per line. --json prints {<side>: …}
+  (the model is the spec's --side, default base). --print-spec prints the experiment spec for these flags
+  (for lab run / lab batch) and runs nothing.`;
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const v = parse(argv, {
@@ -32,35 +37,36 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     match: { type: 'string' },
     'max-tokens': { type: 'string' },
     seed: { type: 'string' },
+    side: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
+    'print-spec': { type: 'boolean' },
   });
   const model = required(v, 'model');
   const prompt = textOption(v, 'prompt');
   const template = choice(v, 'template', ['none', 'chat'] as const, 'none');
-  let spec: string;
+  let spec0: string;
   if (typeof v['choices'] === 'string' && typeof v['choices-file'] === 'string') throw new UsageError('give --choices or --choices-file, not both', '--choices');
   if (typeof v['choices-file'] === 'string') {
     try {
-      spec = await readFile(v['choices-file'], 'utf8');
+      spec0 = await readFile(v['choices-file'], 'utf8');
     } catch (err) {
       throw new UsageError(`cannot read --choices-file: ${(err as Error).message}`, '--choices-file');
     }
-    if (!spec.includes('\n')) spec += '\n';
-  } else spec = required(v, 'choices');
+    if (!spec0.includes('\n')) spec0 += '\n';
+  } else spec0 = required(v, 'choices');
   let choices: string[];
   try {
-    choices = parseChoices(spec);
+    choices = parseChoices(spec0);
   } catch (err) {
     throw new UsageError(`--choices: ${(err as Error).message}`, '--choices');
   }
   const temperature = positiveOption(v, 'temperature', 1, 1000);
 
   const free = v['free'] === undefined ? 0 : intOption(v, 'free', 0, 1, LIMITS.samples);
-  let regex: RegExp | undefined;
   if (typeof v['match'] === 'string') {
     try {
-      regex = new RegExp(v['match'], 'u');
+      new RegExp(v['match'], 'u');
     } catch (err) {
       throw new UsageError(`--match: ${(err as Error).message}`, '--match');
     }
@@ -70,39 +76,42 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const prefix = (v['prefix'] as string | undefined) ?? '';
   const suffix = (v['suffix'] as string | undefined) ?? '';
 
-  const engine = await openModel(model, backendOption(v), ctx);
+  const side = choice(v, 'side', ['base', 'tuned'] as const, 'base');
+  const backend = backendOption(v);
+  const frameFlag = v['frame'] as string | undefined;
+  const spec: AnswersSpec = answersSpec({
+    models: { [side]: { ...splitRevision(model), dtype: null, backend } },
+    prompt,
+    seed,
+    settings: {
+      sides: [side],
+      templates: { [side]: template },
+      choices: spec0,
+      prefix,
+      suffixes: { [side]: suffix },
+      frames: { [side]: frameFlag === 'auto' ? { mode: 'auto', text: '' } : { mode: 'typed', text: frameFlag ?? '' } },
+      temperature,
+      temperatures: [],
+      free: free > 0 ? { samples: free, max_tokens: maxTokens, regex: typeof v['match'] === 'string' ? v['match'] : null } : null,
+      preset: null,
+    },
+  });
+  if (v['print-spec']) {
+    ctx.out(JSON.stringify(answersRunner.validateSpec(spec), null, 2));
+    return;
+  }
+  const engine = await openModel(model, backend, ctx);
   try {
     const context = await engine.encode(prompt, template);
     checkContext('--prompt', context.length, 0, (await engine.info()).contextLength);
-    let frame: number[] = [];
-    let frameFound: 'typed' | 'greedy' | 'none' = 'none';
-    let greedy: string | null = null;
-    if (v['frame'] === 'auto') {
-      const f = await findFrame(engine, context, choices, { prefix, suffix });
-      frame = f.frame;
-      frameFound = 'greedy';
-      greedy = await engine.decode(f.greedy);
-    } else if (typeof v['frame'] === 'string' && v['frame'] !== '') {
-      frame = await engine.encodeContinuation(v['frame']);
-      frameFound = 'typed';
-    }
-    const frameText = await engine.decode(frame);
-    const scores = await scoreAnswers(engine, context, choices, { prefix, suffix, frame });
-    const r = answersAt(scores, temperature);
-    const freeR: FreeAnswers | null = free > 0 ? await freeAnswers(engine, context, choices, { samples: free, maxTokens, seed, temperature, ...(regex ? { regex } : {}) }) : null;
+    const result = await answersRunner.run(spec, { engines: { [side]: engine } });
+    const r = result.data[side]!;
+    const frameFound = r.frame.found;
+    const frameText = r.frame.text;
+    const greedy = r.frame.greedy ?? null;
+    const freeR = r.free ?? null;
     if (v['json']) {
-      ctx.out(
-        JSON.stringify({
-          context: r.context,
-          frame: { text: frameText, ids: frame, found: frameFound, ...(greedy !== null ? { greedy } : {}) },
-          temperature: r.temperature,
-          choices: r.choices.map((c) => ({ text: c.text, ids: c.ids, logp: c.logp, prob: c.prob, prob_exclusive: c.prob_exclusive, share: c.share })),
-          mass: r.mass,
-          normalized: r.normalized,
-          warnings: r.warnings,
-          ...(freeR ? { free: freeR } : {}),
-        }),
-      );
+      ctx.out(JSON.stringify(result.data));
       return;
     }
     const info = await engine.info();

@@ -26,7 +26,8 @@ describe('lab inject', () => {
     const base = ['--model', MODEL, '--prompt', PROMPT, '--template', 'chat', '--after-tokens', '2', '--injection', ' You are a murderer.', '--steps', '6', '--json'];
     for (const extra of [[], ['--seed', '7', '--window', '3', '--run', '2', '--threshold', '0.2', '--rel-threshold', '0.5']]) {
       const [line] = await cli([...base, ...extra]);
-      const j = JSON.parse(line!);
+      // The model is the spec's base side: --json prints {base: …} (issue #14: the inject result's data).
+      const j = JSON.parse(line!).base;
       for (const k of ['after_tokens', 'clean', 'injected', 'trace', 'recovery_step', 'outcome', 'ended_step', 'recovery_offset', 'threshold', 'window', 'run', 'control']) expect(j).toHaveProperty(k);
       for (const p of j.trace) expect(Object.keys(p).sort()).toEqual(['aligned_offset', 'kl', 'kl_aligned', 'logp_clean_next', 'p_end', 'step']);
       expect(['recovered', 'ended', 'diverged']).toContain(j.outcome);

@@ -1,12 +1,14 @@
 /** `lab inject`: injection-recovery traces. */
-import { continuationDiff, INJECT_DEFAULTS, injectTrace, stopIdsFor } from '../../lab/inject';
+import { injectRunner, injectSpec, type InjectSpec } from '../../lab/experiments/inject';
+import { splitRevision } from '../../lab/experiments/model-ref';
+import { continuationDiff, INJECT_DEFAULTS } from '../../lab/inject';
 import { visibleToken } from '../../lab/tokens';
 import { checkContext, choice, intOption, LIMITS, parse, required, table, textOption, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
 
 export const usage = `lab inject --model <m> --prompt "<p>" [--template none|chat] --after-tokens K --injection "<text>"
-           [--steps N] [--window W] [--run R] [--threshold X] [--rel-threshold r] [--seed S]
-           [--backend node|wasm|webgpu] [--json]
+           [--steps N] [--window W] [--run R] [--threshold X] [--rel-threshold r] [--seed S [--runs N]]
+           [--side base|tuned] [--backend node|wasm|webgpu] [--json] [--print-spec]
   The model writes a clean continuation; the injection goes in after K clean tokens. Both runs stop at the
   model's end-of-text ids (and with --template chat at the template's end-of-turn token). Per step t of the injected run: KL(injected‖clean) at the same
   offset (clean step K+t), the aligned KL (the best-matching clean step within ±W, default 8) and its offset,
@@ -14,7 +16,10 @@ export const usage = `lab inject --model <m> --prompt "<p>" [--template none|cha
   (defaults 0.1 nats, r = 0.1). Recovery: the first step from which the KL at one offset stays below τ for R
   consecutive steps (default 4). Outcome: recovered, ended (the injected run closed its turn or the text)
   or diverged. Greedy unless --seed: then the clean and injected runs share their random numbers, and a
-  no-injection control run (another seed, same first K tokens) gives the noise floor.`;
+  no-injection control run (another seed, same first K tokens) gives the noise floor; --runs N traces seeds
+  S … S+N−1 (mean and spread per step, and the no-injection band). --json prints {<side>: …} (the model is the
+  spec's --side, default base): run 1's trace as above, the template, the sampled runs and bands, the outcome
+  counts. --print-spec prints the experiment spec for these flags (for lab run / lab batch) and runs nothing.`;
 
 function positive(v: Record<string, unknown>, name: string, fallback: number, allowZero: boolean): number {
   if (v[name] === undefined) return fallback;
@@ -38,8 +43,11 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     threshold: { type: 'string' },
     'rel-threshold': { type: 'string' },
     seed: { type: 'string' },
+    runs: { type: 'string' },
+    side: { type: 'string' },
     backend: { type: 'string' },
     json: { type: 'boolean' },
+    'print-spec': { type: 'boolean' },
   });
   const model = required(v, 'model');
   const prompt = textOption(v, 'prompt');
@@ -55,17 +63,45 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const threshold = positive(v, 'threshold', INJECT_DEFAULTS.threshold, false);
   const relThreshold = positive(v, 'rel-threshold', INJECT_DEFAULTS.relThreshold, true);
   const seed = v['seed'] === undefined ? undefined : intOption(v, 'seed', 0, 0, LIMITS.seed);
-  const engine = await openModel(model, backendOption(v), ctx);
+  const runs = intOption(v, 'runs', 1, 1, 200);
+  if (v['runs'] !== undefined && seed === undefined) throw new UsageError('--runs needs --seed (sampled runs)', '--runs');
+  const side = choice(v, 'side', ['base', 'tuned'] as const, 'base');
+  const backend = backendOption(v);
+  const spec: InjectSpec = injectSpec({
+    models: { [side]: { ...splitRevision(model), dtype: null, backend } },
+    prompt,
+    seed: seed ?? 0,
+    settings: {
+      sides: [side],
+      templates: { [side]: template },
+      after_tokens: afterTokens,
+      injection,
+      steps,
+      threshold,
+      rel_threshold: relThreshold,
+      window,
+      run: runLength,
+      mode: seed === undefined ? 'greedy' : 'sampled',
+      runs,
+      temperature: 1,
+      heatmap: null,
+    },
+  });
+  if (v['print-spec']) {
+    ctx.out(JSON.stringify(injectRunner.validateSpec(spec), null, 2));
+    return;
+  }
+  const engine = await openModel(model, backend, ctx);
   try {
     const context = await engine.encode(prompt, template);
     // Both runs hold the prompt, K clean tokens, the injection (in the injected run) and the traced steps
     // (the clean run also looks ahead by the window).
     const injected = injection === '' ? 0 : (await engine.encodeContinuation(injection)).length;
     checkContext('--steps', context.length, afterTokens + Math.max(injected, window) + steps, (await engine.info()).contextLength, 'tokens (--after-tokens + the injection or --window + --steps)');
-    const stopIds = await stopIdsFor(engine, template);
-    const r = await injectTrace(engine, context, { afterTokens, injection, steps, window, run: runLength, threshold, relThreshold, stopIds, ...(seed !== undefined ? { seed } : {}) });
+    const result = await injectRunner.run(spec, { engines: { [side]: engine } });
+    const r = result.data[side]!;
     if (v['json']) {
-      ctx.out(JSON.stringify(r));
+      ctx.out(JSON.stringify(result.data));
       return;
     }
     ctx.out(`clean:    ${JSON.stringify(await engine.decode(r.clean.continuation))}`);
@@ -85,6 +121,9 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     ctx.out(`threshold τ = max(${t.nats}, ${t.relative} × mean entropy ${t.mean_entropy.toFixed(4)}) = ${t.effective.toFixed(4)} nats; window ±${r.window}; run ${r.run}`);
     ctx.out(`outcome: ${r.outcome}${r.recovery_step !== null ? ` at step ${r.recovery_step}, offset ${r.recovery_offset}` : ''}${r.ended_step !== null ? `; the injected run ended at step ${r.ended_step} (p(end) ${r.trace[r.ended_step]!.p_end.toFixed(4)})` : ''}${r.clean_ended_step !== null ? `; the clean run ended at its token ${r.clean_ended_step + 1}` : ''}`);
     if (r.control) ctx.out(`no-injection control (seed ${r.control.seed}): ${r.control.outcome}${r.control.recovery_step !== null ? ` at step ${r.control.recovery_step}` : ''}`);
+    if (r.sampled && r.sampled.runs.length + r.sampled.skipped.length > 1) {
+      ctx.out(`over ${r.sampled.runs.length} sampled runs (seeds from ${spec.seed}): ${r.outcomes.recovered} recovered, ${r.outcomes.ended} ended, ${r.outcomes.diverged} diverged${r.sampled.skipped.length ? `; ${r.sampled.skipped.length} seed(s) left out (the clean run stopped before K)` : ''}`);
+    }
   } finally {
     await engine.dispose();
   }

@@ -21,7 +21,8 @@ async function runJson(args: string[]): Promise<Record<string, any>> {
 describe('lab answers --json', () => {
   it('gives raw prob and share per choice, the mass, a low-mass warning and the frame', async () => {
     const args = ['answers', '--model', 'models/lab-sft', '--template', 'chat', '--prompt', 'Roll a die.', '--choices', '1..6', '--prefix', ' ', '--frame', 'You rolled a', '--json'];
-    const j = await runJson(args);
+    // The model is the spec's base side: --json prints {base: …} (issue #14: the answers result's data).
+    const j = (await runJson(args)).base;
     expect(Object.keys(j)).toEqual(expect.arrayContaining(['context', 'frame', 'temperature', 'choices', 'mass', 'normalized', 'warnings']));
     const e = createNodeEngine('node');
     await e.load(resolve('models/lab-sft'));

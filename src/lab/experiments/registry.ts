@@ -2,7 +2,9 @@
  * Every kind's runner, by kind. The page, the worker side and the CLI (`lab run`, `lab batch`) look runners
  * up here; each kind's module exports its runner and adds one line below.
  */
+import { answersRunner } from './answers';
 import { compareRunner } from './compare';
+import { injectRunner } from './inject';
 import { sweepRunner } from './sweep';
 import type { ExperimentKind, Runner } from './types';
 import { loomRunner } from './loom';
@@ -14,6 +16,8 @@ export const RUNNERS: Partial<Record<ExperimentKind, Runner<any, any, any>>> = {
   sweep: sweepRunner,
   'next-token': nextTokenRunner,
   loom: loomRunner,
+  inject: injectRunner,
+  answers: answersRunner,
 };
 
 export function runnerFor(kind: ExperimentKind): Runner {
