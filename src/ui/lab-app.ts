@@ -14,6 +14,7 @@ import {
   PairLoadEvent,
   PromptInputEvent,
   TemplateChangeEvent,
+  ThinkingChangeEvent,
   TokenChooseEvent,
   TopKChangeEvent,
 } from './events';
@@ -117,6 +118,11 @@ export class LabApp extends LitElement {
     this.addEventListener(PromptInputEvent.type, (e) => this.lab.setPrompt(e.prompt));
     this.addEventListener(TemplateChangeEvent.type, (e) => this.lab.setTemplate(e.template));
     this.addEventListener(TopKChangeEvent.type, (e) => this.lab.setK(e.k));
+    this.addEventListener(ThinkingChangeEvent.type, (e) => {
+      // read by ModelSlot at load (`?thinking=`): the chat prompts of both models change, so the pair reloads
+      updateQuery({ thinking: e.thinking ? null : 'off' });
+      void this.lab.reloadPair();
+    });
     this.addEventListener(TokenChooseEvent.type, (e) => this.lab.choose(e.side, e.id, e.text));
     this.addEventListener(ModelStepEvent.type, (e) => this.lab.step(e.side));
     this.addEventListener(LoadCancelEvent.type, (e) => this.lab.cancel(e.side));
@@ -173,6 +179,7 @@ export class LabApp extends LitElement {
           .prompt=${params.prompt}
           .template=${params.template}
           .k=${params.k}
+          .thinking=${this.lab.slots.tuned.state.info?.thinking ?? this.lab.slots.base.state.info?.thinking}
           .appended=${appended.map((t) => ({ text: t.text, from: t.side }))}
           .dropped=${dropped?.appended.length ?? 0}
         ></prompt-editor>
