@@ -167,3 +167,47 @@ for (const backend of ['wasm', 'webgpu'] as const) {
     });
   });
 }
+
+describe('Qwen3 enable_thinking in the page (WASM)', () => {
+  it('the Thinking option shows for the Qwen3 stand-in, and off adds the empty think block to the chat context', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      const qwen3 = hub.repos.find((r) => r.pair === 'qwen3-0.6b')!;
+      const q = new URLSearchParams({ backend: 'wasm', hub: hub.endpoint, base: qwen3.id, tuned: qwen3.id, 'base.dtype': 'q4', 'tuned.dtype': 'q4', template: 'chat', prompt: 'Hi' });
+      await page.goto(`${server.origin}/?${q}`);
+      const state = await settle(page, 240_000);
+      if (state !== 'ready') throw new Error(`settled in ${state}: ${(await shownErrors(page)).join(' | ')}`);
+      const select = page.locator('prompt-editor #thinking');
+      await page.locator('model-panel[data-model="tuned"] [data-context]').waitFor({ state: 'attached', timeout: 120_000 });
+      expect(await select.inputValue()).toBe('on');
+      // the context the page's engine read, against the same template rendered by this process's engine
+      const node = createNodeEngine('node');
+      const nodeOff = createNodeEngine('node');
+      try {
+        await node.load(qwen3.folder, { dtype: 'q4' });
+        await nodeOff.load(qwen3.folder, { dtype: 'q4', thinking: false });
+        const readContext = async () =>
+          ((await page.locator('model-panel[data-model="tuned"] [data-context]').getAttribute('data-context')) ?? '').split(',').filter(Boolean).map(Number);
+        expect(await readContext()).toEqual(await node.encode('Hi', 'chat'));
+        await select.selectOption('off');
+        await page.waitForFunction(() => new URL(location.href).searchParams.get('thinking') === 'off', null, { timeout: 30_000 });
+        const after = await settle(page, 240_000);
+        if (after !== 'ready') throw new Error(`settled in ${after}: ${(await shownErrors(page)).join(' | ')}`);
+        const want = await nodeOff.encode('Hi', 'chat');
+        await page.waitForFunction(
+          (w) => document.querySelector('lab-app')?.shadowRoot?.querySelector('model-panel[data-model="tuned"]')?.shadowRoot?.querySelector('[data-context]')?.getAttribute('data-context') === w,
+          want.join(','),
+          { timeout: 120_000, polling: 200 },
+        );
+        expect(await nodeOff.decode(want.slice((await node.encode('Hi', 'chat')).length))).toBe('<think>\n\n</think>\n\n');
+        expect(await page.locator('prompt-editor #thinking').inputValue()).toBe('off');
+      } finally {
+        await node.dispose();
+        await nodeOff.dispose();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});
