@@ -20,8 +20,15 @@ export interface HubServer {
   close(): Promise<void>;
 }
 
-/** `repos` maps `org/name` to a hub-layout folder. */
-export async function startHubServer(repos: Record<string, string>, port = 0): Promise<HubServer> {
+/** A repo served at some revisions only (the hub answers 404 "Revision not found" for any other). */
+export interface ServedRepo {
+  folder: string;
+  revisions: string[];
+}
+
+/** `repos` maps `org/name` to a hub-layout folder (served at any revision), or to a folder and the
+ *  revisions it is served at. */
+export async function startHubServer(repos: Record<string, string | ServedRepo>, port = 0): Promise<HubServer> {
   const requests: string[] = [];
   const faults = new Map<string, Fault>();
   const sockets = new Set<import('node:net').Socket>();
@@ -32,21 +39,26 @@ export async function startHubServer(repos: Record<string, string>, port = 0): P
     const url = new URL(req.url ?? '/', 'http://x');
     const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(decodeURIComponent(url.pathname));
     if (!m) return send(res, 404, 'Repository not found');
-    const [, repo, , file] = m as unknown as [string, string, string, string];
+    const [, repo, revision, file] = m as unknown as [string, string, string, string];
     requests.push(`${repo}/${file}`);
-    const folder = repos[repo];
+    const served = repos[repo];
     const fault = faults.get(file) ?? faults.get(`${repo}/${file}`);
-    if (!folder) return send(res, 404, 'Repository not found');
+    if (!served) return send(res, 404, 'Repository not found');
+    const folder = typeof served === 'string' ? served : served.folder;
+    if (typeof served !== 'string' && !served.revisions.includes(revision)) {
+      return res.writeHead(404, { 'content-type': 'text/plain', 'x-error-code': 'RevisionNotFound', ...cors }).end('Revision not found');
+    }
     if (fault === 'hang') return; // never answers (the connection stays open until close())
     if (fault === 'html') return res.writeHead(200, { 'content-type': 'text/html', ...cors }).end('<!DOCTYPE html><html><body>Please log in</body></html>');
     const path = join(folder, file);
     if (fault === 'missing' || !existsSync(path) || !statSync(path).isFile()) return send(res, 404, 'Entry not found');
-    const bytes = readFileSync(path);
+    let bytes = readFileSync(path);
     const headers: Record<string, string> = {
       'content-type': 'application/octet-stream',
       'content-length': String(bytes.length),
+      'accept-ranges': 'bytes',
       'access-control-allow-origin': '*',
-      'access-control-expose-headers': 'x-linked-size, x-linked-etag, etag, content-length',
+      'access-control-expose-headers': 'x-linked-size, x-linked-etag, etag, content-length, content-range, accept-ranges',
       'cross-origin-resource-policy': 'cross-origin',
     };
     if (file.endsWith('.onnx') || file.endsWith('_data')) {
@@ -54,9 +66,27 @@ export async function startHubServer(repos: Record<string, string>, port = 0): P
       headers['x-linked-size'] = String(bytes.length);
       headers['x-linked-etag'] = `"${sha}"`;
       headers['etag'] = `"${sha}"`;
+    } else {
+      // a regular (non-LFS) file: the hub's ETag is the git blob id (40 hex digits, not a SHA-256)
+      headers['etag'] = `"${createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex')}"`;
     }
-    if (req.method === 'HEAD') return res.writeHead(200, headers).end();
-    res.writeHead(200, headers);
+    // Range (as the hub's CDN answers it): one `bytes=a-b` / `a-` / `-n` range gives 206 with that slice.
+    const range = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
+    let status = 200;
+    if (range && (range[1] || range[2])) {
+      const size = bytes.length;
+      const start = range[1] ? Number(range[1]) : Math.max(0, size - Number(range[2]));
+      const end = range[1] && range[2] ? Math.min(Number(range[2]), size - 1) : size - 1;
+      if (start >= size || end < start) {
+        return res.writeHead(416, { 'content-range': `bytes */${size}`, ...cors }).end();
+      }
+      bytes = bytes.subarray(start, end + 1);
+      status = 206;
+      headers['content-range'] = `bytes ${start}-${end}/${size}`;
+      headers['content-length'] = String(bytes.length);
+    }
+    if (req.method === 'HEAD') return res.writeHead(status, headers).end();
+    res.writeHead(status, headers);
     if (fault === 'cut') {
       res.write(bytes.subarray(0, Math.floor(bytes.length / 3)));
       setTimeout(() => res.destroy(), 30);

@@ -335,11 +335,16 @@ def write_reference(folder, ids, refs, notes):
     write_json(os.path.join(folder, "reference.json"), meta)
 
 
-def build_qwen25_optimum():
-    """Stand-in for onnx-community/Qwen2.5-0.5B(-Instruct): Qwen2ForCausalLM, qkv bias, GQA, tied head."""
-    folder = os.path.join(HERE, "qwen2.5-optimum")
+def build_qwen25_optimum(name="qwen2.5-optimum", seed=25, base=False):
+    """Stand-in for onnx-community/Qwen2.5-0.5B(-Instruct): Qwen2ForCausalLM, qkv bias, GQA, tied head.
+    base=True: the base repo onnx-community/Qwen2.5-0.5B (other weights; eos <|endoftext|> in config,
+    generation_config and tokenizer_config, as Qwen/Qwen2.5-0.5B has it; greedy generation config; the
+    chat template kept, as the Qwen2.5 base repos ship it)."""
+    folder = os.path.join(HERE, name)
     os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
     tok = toks.qwen2_tokenizer()
+    if base:
+        tok["tokenizer_config"] = {**tok["tokenizer_config"], "eos_token": "<|endoftext|>"}
     V = tok["vocab_size"]
     cfg = {
         "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2",
@@ -350,12 +355,19 @@ def build_qwen25_optimum():
         "sliding_window": 32768, "tie_word_embeddings": True, "torch_dtype": "bfloat16",
         "transformers_version": "4.43.1", "use_cache": True, "use_sliding_window": False, "vocab_size": V,
     }
-    W = weights({**cfg, "_qkv_bias": True}, seed=25)
+    if base:
+        cfg.update({"eos_token_id": tok["ids"]["<|endoftext|>"], "max_window_layers": 2, "transformers_version": "4.40.1"})
+    W = weights({**cfg, "_qkv_bias": True}, seed=seed)
     write_json(os.path.join(folder, "config.json"), cfg)
-    write_json(os.path.join(folder, "generation_config.json"), {
-        "bos_token_id": tok["ids"]["<|endoftext|>"], "do_sample": True,
-        "eos_token_id": [tok["ids"]["<|im_end|>"], tok["ids"]["<|endoftext|>"]], "pad_token_id": tok["ids"]["<|endoftext|>"],
-        "repetition_penalty": 1.1, "temperature": 0.7, "top_k": 20, "top_p": 0.8, "transformers_version": "4.37.0"})
+    if base:
+        write_json(os.path.join(folder, "generation_config.json"), {
+            "bos_token_id": tok["ids"]["<|endoftext|>"], "do_sample": False, "eos_token_id": tok["ids"]["<|endoftext|>"],
+            "max_new_tokens": 2048, "transformers_version": "4.37.0"})
+    else:
+        write_json(os.path.join(folder, "generation_config.json"), {
+            "bos_token_id": tok["ids"]["<|endoftext|>"], "do_sample": True,
+            "eos_token_id": [tok["ids"]["<|im_end|>"], tok["ids"]["<|endoftext|>"]], "pad_token_id": tok["ids"]["<|endoftext|>"],
+            "repetition_penalty": 1.1, "temperature": 0.7, "top_k": 20, "top_p": 0.8, "transformers_version": "4.37.0"})
     write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
     write_json(os.path.join(folder, "tokenizer_config.json"), tok["tokenizer_config"])
     rng = np.random.RandomState(7)
@@ -367,13 +379,15 @@ def build_qwen25_optimum():
         onnx.save(model, os.path.join(folder, "onnx", FILE[dtype]))
         refs[dtype] = qwen2_forward(ids, used, cfg, q8=(mode == "q8")).numpy()
     write_reference(folder, ids, refs, "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds")
-    print("qwen2.5-optimum:", {k: float(np.abs(v).max()) for k, v in refs.items()})
+    print(os.path.basename(folder) + ":", {k: float(np.abs(v).max()) for k, v in refs.items()})
 
 
-def build_gemma3_custom():
+def build_gemma3_custom(name="gemma-3-custom", seed=3, base=False):
     """Stand-in for onnx-community/gemma-3-270m(-it)-ONNX: Gemma3ForCausalLM, 4 heads / 1 KV head with
-    head_dim 32 != hidden/heads, sliding (local RoPE base) + global layers, tied head."""
-    folder = os.path.join(HERE, "gemma-3-custom")
+    head_dim 32 != hidden/heads, sliding (local RoPE base) + global layers, tied head.
+    base=True: the pretrained repo onnx-community/gemma-3-270m-ONNX (other weights; the same tokenizer and
+    template; a pretrained Gemma 3 generation_config stops at <eos> only)."""
+    folder = os.path.join(HERE, name)
     os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
     tok = toks.gemma3_tokenizer()
     V = tok["vocab_size"]
@@ -391,11 +405,16 @@ def build_gemma3_custom():
         "transformers.js_config": {"dtype": "fp32", "use_external_data_format": True,
                                    "kv_cache_dtype": {"q4f16": "float16", "fp16": "float16"}},
     }
-    W = weights(cfg, seed=3, gemma=True)
+    W = weights(cfg, seed=seed, gemma=True)
     write_json(os.path.join(folder, "config.json"), cfg)
-    write_json(os.path.join(folder, "generation_config.json"), {
-        "cache_implementation": "hybrid", "do_sample": True, "eos_token_id": [1, 106], "pad_token_id": 0,
-        "top_k": 64, "top_p": 0.95, "transformers_version": "4.55.0.dev0"})
+    if base:
+        write_json(os.path.join(folder, "generation_config.json"), {
+            "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": 1, "pad_token_id": 0,
+            "transformers_version": "4.55.0.dev0"})
+    else:
+        write_json(os.path.join(folder, "generation_config.json"), {
+            "cache_implementation": "hybrid", "do_sample": True, "eos_token_id": [1, 106], "pad_token_id": 0,
+            "top_k": 64, "top_p": 0.95, "transformers_version": "4.55.0.dev0"})
     write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
     write_json(os.path.join(folder, "tokenizer_config.json"), tok["tokenizer_config"])
     rng = np.random.RandomState(11)
@@ -417,7 +436,7 @@ def build_gemma3_custom():
                   location=name + "_data", size_threshold=1024)
         refs[dtype] = gemma3_forward(ids, used, cfg).numpy()
     write_reference(folder, ids, refs, "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds")
-    print("gemma-3-custom:", {k: float(np.abs(v).max()) for k, v in refs.items()})
+    print(os.path.basename(folder) + ":", {k: float(np.abs(v).max()) for k, v in refs.items()})
 
 
 def build_qwen3_genai():
@@ -533,10 +552,18 @@ def build_smollm2_base_optimum():
     print("smollm2-base-optimum:", {k: float(np.abs(v).max()) for k, v in refs.items()})
 
 
+BUILDERS = {
+    "qwen2.5-optimum": build_qwen25_optimum,
+    "qwen2.5-base-optimum": lambda: build_qwen25_optimum("qwen2.5-base-optimum", seed=26, base=True),
+    "gemma-3-custom": build_gemma3_custom,
+    "gemma-3-base-custom": lambda: build_gemma3_custom("gemma-3-base-custom", seed=4, base=True),
+    "qwen3-genai": build_qwen3_genai,
+    "smollm2-optimum": build_smollm2_optimum,
+    "smollm2-base-optimum": build_smollm2_base_optimum,
+}
+
 if __name__ == "__main__":
-    torch.manual_seed(0)
-    build_qwen25_optimum()
-    build_gemma3_custom()
-    build_qwen3_genai()
-    build_smollm2_optimum()
-    build_smollm2_base_optimum()
+    # build.py [name ...]: only those stand-ins (default: all). Each builder seeds its own generators.
+    for name in sys.argv[1:] or list(BUILDERS):
+        torch.manual_seed(0)
+        BUILDERS[name]()

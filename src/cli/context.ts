@@ -15,6 +15,8 @@ export interface CommandContext {
   /** Redraws a one-line status in place (stderr is a terminal); absent otherwise, and progress then goes to
    *  `err` as plain lines (src/cli/progress.ts). `''` clears it. */
   status?: (text: string) => void;
+  /** `--thinking on|off`: enable_thinking for chat templates that read it (any command). */
+  thinking?: boolean;
 }
 
 export function backendOption(values: Record<string, unknown>): NodeBackend {
@@ -38,7 +40,7 @@ export function resolveModelSource(source: string): string {
 export async function openModel(source: string, backend: NodeBackend, ctx: CommandContext, dtype?: Dtype): Promise<Engine> {
   const engine = createNodeEngine(backend, ctx.cacheDir ? { cacheDir: ctx.cacheDir } : {});
   try {
-    const info = await engine.load(resolveModelSource(source), dtype ? { dtype } : {});
+    const info = await engine.load(resolveModelSource(source), { ...(dtype ? { dtype } : {}), ...(ctx.thinking !== undefined ? { thinking: ctx.thinking } : {}) });
     for (const n of info.notes ?? []) ctx.err(`note: ${n}`);
   } catch (err) {
     await engine.dispose().catch(() => {});

@@ -31,29 +31,38 @@ function help(): string {
     'sibling of the lab-grown family: lab-base, lab-sft, lab-rl (lab-tuned is an alias of lab-sft).',
     'Hub downloads are verified and cached in --cache-dir <dir> (default $WPL_CACHE_DIR or ~/.cache/world-prior-lab);',
     'the hub endpoint is $HF_ENDPOINT (default https://huggingface.co). A cached model works with the hub unreachable.',
+    '--thinking on|off (any command) sets enable_thinking in chat templates that read it (Qwen3; default: the',
+    'template\'s own, on); other templates ignore it, with a note.',
     '',
     ...Object.values(commands).map((c) => c.usage),
   ].join('\n');
 }
 
-/** Take the global `--cache-dir <dir>` (or `--cache-dir=<dir>`) out of the arguments. */
-function takeCacheDir(argv: string[]): { argv: string[]; cacheDir?: string } {
+/** Take the global `--cache-dir <dir>` and `--thinking on|off` (or `--flag=value`) out of the arguments. */
+function takeCacheDir(argv: string[]): { argv: string[]; cacheDir?: string; thinking?: string } {
   const out: string[] = [];
   let cacheDir: string | undefined;
+  let thinking: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--cache-dir') cacheDir = argv[++i];
     else if (a.startsWith('--cache-dir=')) cacheDir = a.slice('--cache-dir='.length);
+    else if (a === '--thinking') thinking = argv[++i] ?? '';
+    else if (a.startsWith('--thinking=')) thinking = a.slice('--thinking='.length);
     else out.push(a);
   }
-  return { argv: out, ...(cacheDir !== undefined ? { cacheDir } : {}) };
+  return { argv: out, ...(cacheDir !== undefined ? { cacheDir } : {}), ...(thinking !== undefined ? { thinking } : {}) };
 }
 
 export async function main(args: string[], ctxIn: CommandContext): Promise<number> {
-  const { argv, cacheDir } = takeCacheDir(args);
-  const ctx: CommandContext = { ...ctxIn, ...(cacheDir !== undefined ? { cacheDir } : {}) };
+  const { argv, cacheDir, thinking } = takeCacheDir(args);
+  const ctx: CommandContext = { ...ctxIn, ...(cacheDir !== undefined ? { cacheDir } : {}), ...(thinking !== undefined ? { thinking: thinking === 'on' } : {}) };
   if (cacheDir === '') {
     ctx.err('usage error: --cache-dir needs a folder');
+    return 2;
+  }
+  if (thinking !== undefined && thinking !== 'on' && thinking !== 'off') {
+    ctx.err(`usage error: --thinking must be on or off, got "${thinking}"`);
     return 2;
   }
   const [name, ...rest] = argv;

@@ -250,6 +250,11 @@ export class LabEngine implements Engine {
 
     const tokenizer = await LabTokenizer.create(tokenizerJson, tokenizerConfig, chatTemplate);
     throwIfAborted(signal, 'loading');
+    const loadNotes = [...(source.notes ?? [])];
+    if (options.thinking !== undefined) {
+      if (tokenizer.takesThinking) tokenizer.thinking = options.thinking;
+      else loadNotes.push(`thinking ${options.thinking ? 'on' : 'off'} was asked for, but this model's chat template has no enable_thinking: ignored`);
+    }
 
     const onnxFile = onnxFileFor(dtype);
     const weights = (await source.readBytes(onnxFile, { signal, onProgress: report(onnxFile, 'download') }))!;
@@ -363,9 +368,10 @@ export class LabEngine implements Engine {
       eosTokenIds,
       bosTokenId: typeof bos === 'number' ? bos : null,
       hasChatTemplate: tokenizer.hasChatTemplate,
+      ...(tokenizer.takesThinking ? { thinking: tokenizer.thinking ?? true } : {}),
       weightBytes: weights.length + externalData.reduce((s, e) => s + e.data.length, 0),
       ...(backendNote ? { backendNote } : {}),
-      ...(source.notes?.length ? { notes: [...source.notes] } : {}),
+      ...(loadNotes.length ? { notes: loadNotes } : {}),
       batching: graph.rowsOneAtATime ? 'one-row-per-pass' : 'padded',
       graphNotes: graph.notes,
     };

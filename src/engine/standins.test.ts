@@ -94,8 +94,12 @@ const STANDINS: { folder: string; dtypes: Dtype[]; batching: 'padded' | 'one-row
   { folder: 'models/standins/smollm2-optimum', dtypes: ['fp32', 'fp16', 'q4', 'q4f16', 'q8'], batching: 'padded', kv16: ['fp16', 'q4f16'] },
   // its base (convert.py, keep_io_types): float32 KV in every variant
   { folder: 'models/standins/smollm2-base-optimum', dtypes: ['fp32', 'fp16', 'q4', 'q4f16', 'q8'], batching: 'padded', kv16: [] },
+  // its base (onnx-community/Qwen2.5-0.5B): the same export, other weights, eos <|endoftext|>
+  { folder: 'models/standins/qwen2.5-base-optimum', dtypes: ['fp32', 'fp16', 'q4', 'q4f16', 'q8'], batching: 'padded', kv16: [] },
   // custom Gemma-3 script: GQA (mask as lengths), no position_ids, external data, float16 KV, float32 logits
   { folder: 'models/standins/gemma-3-custom', dtypes: ['fp32', 'fp16', 'q4', 'q4f16'], batching: 'one-row-per-pass', kv16: ['fp16', 'q4f16'] },
+  // its base (onnx-community/gemma-3-270m-ONNX): the same script, other weights, stops at <eos> only
+  { folder: 'models/standins/gemma-3-base-custom', dtypes: ['fp32', 'fp16', 'q4', 'q4f16'], batching: 'one-row-per-pass', kv16: ['fp16', 'q4f16'] },
   // genai builder: SSLN, GQA, no position_ids, float16 logits and KV in fp16/q4f16
   { folder: 'models/standins/qwen3-genai', dtypes: ['fp32', 'fp16', 'q4', 'q4f16'], batching: 'one-row-per-pass', kv16: ['fp16', 'q4f16'] },
 ];
@@ -266,6 +270,16 @@ describe('stand-ins: tokenizer, special tokens, templates, stop ids (the real fa
       '<|im_start|>system\nYou are Qwen, created by Alibaba Cloud. You are a helpful assistant.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n',
     );
     await e.dispose();
+  });
+
+  it('the base stand-ins: Qwen2.5 base stops at <|endoftext|> only, gemma-3 pt at <eos> only (and still gets <bos>)', async () => {
+    const q = await load('models/standins/qwen2.5-base-optimum');
+    expect((await q.info()).eosTokenIds).toEqual([(await q.findTokens('<|endoftext|>', 1))[0]!]);
+    await q.dispose();
+    const g = await load('models/standins/gemma-3-base-custom');
+    expect((await g.info()).eosTokenIds).toEqual([1]);
+    expect((await g.encode('The capital'))[0]).toBe(2);
+    await g.dispose();
   });
 
   it('SmolLM2-Instruct: eos 2 (<|im_end|>), SmolLM default system prompt', async () => {

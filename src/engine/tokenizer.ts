@@ -86,6 +86,14 @@ export class LabTokenizer {
     return this.inner.encode(text, { add_special_tokens: false });
   }
 
+  /** The chat template reads `enable_thinking` (Qwen3's does). */
+  get takesThinking(): boolean {
+    return this.hasChatTemplate && /\benable_thinking\b/.test(JSON.stringify((this.inner as unknown as { chat_template?: unknown }).chat_template ?? ''));
+  }
+
+  /** `enable_thinking` passed to the template (templates that read it only); undefined: its default. */
+  thinking: boolean | undefined = undefined;
+
   renderChat(messages: ChatMessage[], addGenerationPrompt: boolean): string {
     if (!this.hasChatTemplate) {
       throw new ModelFileError('tokenizer_config.json', 'has no chat_template, so the chat template cannot be used');
@@ -93,7 +101,8 @@ export class LabTokenizer {
     return this.inner.apply_chat_template(messages as never, {
       tokenize: false,
       add_generation_prompt: addGenerationPrompt,
-    }) as string;
+      ...(this.thinking !== undefined && this.takesThinking ? { enable_thinking: this.thinking } : {}),
+    } as never) as unknown as string;
   }
 
   /** One user message in the chat template with the generation prompt, tokenized as the template says

@@ -23,6 +23,10 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** Load from these files (a folder chosen on the page, by relative path) instead of fetching `source`. */
   files?: Map<string, Blob>;
+  /** `enable_thinking` for chat templates that read it (Qwen3): false renders the empty `<think>` block
+   *  that turns reasoning off. Unset: the template's default (thinking on). Ignored, with a note, by
+   *  templates without it. */
+  thinking?: boolean;
 }
 
 export interface LoadProgress {
@@ -55,6 +59,9 @@ export interface ModelInfo {
   eosTokenIds: number[];
   bosTokenId: number | null;
   hasChatTemplate: boolean;
+  /** Present when the chat template reads `enable_thinking` (Qwen3): whether thinking is on in the
+   *  chat prompts this engine renders. */
+  thinking?: boolean;
   /** Bytes of the ONNX weights that were loaded. */
   weightBytes: number;
   /** Why this backend runs when it is not the one asked for or expected (e.g. `auto` chose WASM over a

@@ -17,7 +17,7 @@ export interface ModelWorkerApi {
   /** The heartbeat: answered whenever the worker's thread is free (WorkerEngine declares it dead when a
    *  ping goes unanswered too long). */
   ping(): Promise<true>;
-  load(source: string, dtype: Dtype | undefined, onProgress?: (p: LoadProgress) => void, files?: Map<string, Blob>): Promise<ModelInfo>;
+  load(source: string, dtype: Dtype | undefined, onProgress?: (p: LoadProgress) => void, files?: Map<string, Blob>, thinking?: boolean): Promise<ModelInfo>;
   info(): Promise<ModelInfo>;
   encode(text: string, template?: Template): Promise<number[]>;
   encodeContinuation(text: string): Promise<number[]>;
@@ -52,8 +52,8 @@ export function createModelWorkerHost(): ModelWorkerApi {
       engine = createWebEngine(options);
     },
     ping: async () => true,
-    load: (source, dtype, onProgress, files) =>
-      e().load(source, { ...(dtype ? { dtype } : {}), ...(onProgress ? { onProgress } : {}), ...(files ? { files } : {}) }),
+    load: (source, dtype, onProgress, files, thinking) =>
+      e().load(source, { ...(dtype ? { dtype } : {}), ...(onProgress ? { onProgress } : {}), ...(files ? { files } : {}), ...(thinking !== undefined ? { thinking } : {}) }),
     info: () => e().info(),
     encode: (text, template) => e().encode(text, template),
     encodeContinuation: (text) => e().encodeContinuation(text),

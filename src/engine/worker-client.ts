@@ -97,13 +97,13 @@ export class WorkerEngine implements Engine {
   }
 
   async load(source: string, options: LoadOptions = {}): Promise<ModelInfo> {
-    const { signal, onProgress, dtype, files } = options;
+    const { signal, onProgress, dtype, files, thinking } = options;
     if (signal?.aborted) {
       this.terminate('loading was cancelled');
       throw new LabAbortError('loading');
     }
     const progress = onProgress ? proxy(onProgress) : undefined;
-    const loading = this.call((api) => api.load(source, dtype, progress, files));
+    const loading = this.call((api) => api.load(source, dtype, progress, files, thinking));
     if (!signal) return loading;
     return new Promise<ModelInfo>((resolve, reject) => {
       const onAbort = () => {

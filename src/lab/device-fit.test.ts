@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG, type CatalogModel } from '../engine/catalog';
-import { DTYPE_PREFERENCE, fitVariant, megabytes, variantBytes, type DeviceProfile } from './device-fit';
+import { DTYPE_PREFERENCE, fitVariant, megabytes, preferenceFor, variantBytes, type DeviceProfile } from './device-fit';
 
 const MB = 1e6;
 const model = (variants: CatalogModel['variants']): CatalogModel => ({
@@ -46,15 +46,37 @@ describe('fitVariant', () => {
     expect(reasons['fp32']).toContain('over the 500 MB budget');
   });
 
-  it('on WASM prefers q8 and q4 over float16 variants', () => {
-    const fit = fitVariant(qwen, { backend: 'wasm', shaderF16: false, maxBufferSize: 0, budgetBytes: 900 * MB });
-    expect(fit.dtype).toBe('q8');
+  it('on WASM prefers q4 over q8 (q8 runs one row per pass) and both over float16 variants, and says why', () => {
+    const wasm: DeviceProfile = { backend: 'wasm', shaderF16: false, maxBufferSize: 0, budgetBytes: 900 * MB };
+    const fit = fitVariant(qwen, wasm);
+    expect(fit.dtype).toBe('q4');
+    expect(fit.reason).toBe('q4 (786 MB): the most exact variant that batches (q8/int8/uint8 run one row per pass) on WASM');
     const reasons = Object.fromEntries(fit.excluded.map((e) => [e.dtype, e.reason]));
     expect(reasons['fp16']).toContain('WASM');
     expect(reasons['q4f16']).toContain('WASM');
     expect(reasons['fp32']).toBe('fp32: 1.99 GB is over the 900 MB budget');
+    for (const d of ['q8', 'int8', 'uint8']) {
+      expect(reasons[d]).toBe(
+        `${d}: fits, but on WASM q4 is preferred: dynamically quantized (DynamicQuantizeLinear: one scale per activation tensor), ` +
+          'it runs one row per forward pass, so sweeps, answers and the loom lose their batching',
+      );
+    }
+    // bnb4 (weights only, batches) is less exact than q4: plain preference
+    expect(reasons['bnb4']).toBe('bnb4: fits, but q4 is more exact');
+    expect(fit.warnings).toEqual([]);
     // with shaderF16 claimed on WASM the float16 variants are still out
-    expect(fitVariant(qwen, { backend: 'wasm', shaderF16: true, maxBufferSize: 0, budgetBytes: 900 * MB }).dtype).toBe('q8');
+    expect(fitVariant(qwen, { ...wasm, shaderF16: true }).dtype).toBe('q4');
+    // fp32 still beats everything when it fits
+    expect(fitVariant(qwen, { ...wasm, budgetBytes: 3000 * MB }).dtype).toBe('fp32');
+    // q4 over the budget: q8 is taken, with a warning that it runs row by row
+    const q8 = fitVariant(qwen, { ...wasm, budgetBytes: 600 * MB });
+    expect(q8.dtype).toBe('q8');
+    expect(q8.warnings).toEqual([
+      'q8 is dynamically quantized (DynamicQuantizeLinear: one scale per activation tensor), it runs one row per forward pass, so sweeps, answers and the loom lose their batching; no q4 variant is listed or fits',
+    ]);
+    // on WebGPU the order is untouched (q8 is excluded there for wrong output, not for batching)
+    expect(preferenceFor('webgpu')).toEqual(DTYPE_PREFERENCE);
+    expect(preferenceFor('wasm')).toEqual(['fp32', 'fp16', 'q4f16', 'q4', 'q8', 'int8', 'uint8', 'bnb4']);
   });
 
   it('on WebGPU never takes q8/int8/uint8, nor Gemma 3 in fp16/q4f16 (known wrong output there)', () => {
@@ -62,8 +84,9 @@ describe('fitVariant', () => {
     const fit = fitVariant(m, gpu);
     expect(fit.dtype).toBe('q4');
     for (const e of fit.excluded) expect(e.reason).toContain('wrong output on WebGPU');
-    // the same files on WASM: q8 is fine there
-    expect(fitVariant(m, { backend: 'wasm', shaderF16: false, maxBufferSize: 0, budgetBytes: 10_000 * MB }).dtype).toBe('q8');
+    // the same files on WASM: q8 gives right output there, but q4 batches, so q4 is taken; without q4, q8
+    expect(fitVariant(m, { backend: 'wasm', shaderF16: false, maxBufferSize: 0, budgetBytes: 10_000 * MB }).dtype).toBe('q4');
+    expect(fitVariant(model([v('q8', 100), v('bnb4', 50)]), { backend: 'wasm', shaderF16: false, maxBufferSize: 0, budgetBytes: 10_000 * MB }).dtype).toBe('q8');
     const gemma = { ...model([v('fp32', 1100), v('fp16', 550, true), v('q4f16', 300, true), v('q4', 400)]), repo: 'onnx-community/gemma-3-270m-it-ONNX' };
     const g = fitVariant(gemma, { ...gpu, budgetBytes: 600 * MB });
     expect(g.dtype).toBe('q4');

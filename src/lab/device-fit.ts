@@ -11,7 +11,11 @@
  *   stream gives `<pad>`/`<unused>` garbage: onnxruntime#26732). Without `shader-f16`, q4f16 is out and q4
  *   is taken instead (q4f16 would fail inside the first run, not at load).
  * - a variant whose files together exceed the download budget is excluded.
- * - of the variants left, the most exact wins: fp32 > fp16 > q8 > int8 > uint8 > q4f16 > q4 > bnb4.
+ * - of the variants left, the most exact wins: fp32 > fp16 > q8 > int8 > uint8 > q4f16 > q4 > bnb4; except on
+ *   WASM, where q4 (and q4f16) come before q8/int8/uint8: dynamically quantized graphs
+ *   (`DynamicQuantizeLinear` takes one scale per activation tensor) run one row per forward pass in the
+ *   engine, so a batched step (sweeps, answers, the loom) costs as many passes as rows, while a q4 graph
+ *   (`MatMulNBits`, weights only) batches. q8 is still taken when no q4 variant fits, with a warning.
  * - on WebGPU a file larger than the adapter's `maxBufferSize` is kept but flagged: one tensor of it
  *   (the embedding) may not fit one GPU buffer. The catalog does not list tensor sizes, so this is a
  *   warning, not an exclusion.
@@ -52,6 +56,21 @@ export interface DeviceFit {
 
 /** Most exact first. */
 export const DTYPE_PREFERENCE: readonly Dtype[] = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4f16', 'q4', 'bnb4'];
+
+/** q8-family variants: activations quantized per call, so the engine runs them one row per pass. */
+const ROW_BY_ROW: readonly Dtype[] = ['q8', 'int8', 'uint8'];
+
+/** The order variants are preferred in on a backend: most exact first, but on WASM the batching q4
+ *  variants before the row-by-row q8 family. */
+export function preferenceFor(backend: DeviceProfile['backend']): readonly Dtype[] {
+  if (backend !== 'wasm') return DTYPE_PREFERENCE;
+  const rest = DTYPE_PREFERENCE.filter((d) => !ROW_BY_ROW.includes(d));
+  const at = rest.indexOf('q4') + 1;
+  return [...rest.slice(0, at), ...ROW_BY_ROW, ...rest.slice(at)];
+}
+
+const ROW_BY_ROW_WHY =
+  'dynamically quantized (DynamicQuantizeLinear: one scale per activation tensor), it runs one row per forward pass, so sweeps, answers and the loom lose their batching';
 
 /** The variant tried when the catalog lists no files: every such export in the catalog's notes has it. */
 export const UNKNOWN_FILES_GUESS: Dtype = 'q4';
@@ -98,9 +117,10 @@ export function fitVariant(model: CatalogModel, device: DeviceProfile): DeviceFi
       unknownFiles: true,
     };
   }
+  const order = preferenceFor(device.backend);
   const rank = (d: Dtype) => {
-    const i = DTYPE_PREFERENCE.indexOf(d);
-    return i < 0 ? DTYPE_PREFERENCE.length : i;
+    const i = order.indexOf(d);
+    return i < 0 ? order.length : i;
   };
   const ordered = [...model.variants].sort((a, b) => rank(a.dtype) - rank(b.dtype));
   const excluded: VariantVerdict[] = [];
@@ -111,7 +131,9 @@ export function fitVariant(model: CatalogModel, device: DeviceProfile): DeviceFi
     if (problem && !chosen) skippedMoreExact = true;
     if (problem) excluded.push({ dtype: v.dtype, bytes: variantBytes(v), reason: problem });
     else if (!chosen) chosen = v;
-    else excluded.push({ dtype: v.dtype, bytes: variantBytes(v), reason: `${v.dtype}: fits, but ${chosen.dtype} is more exact` });
+    else if (device.backend === 'wasm' && ROW_BY_ROW.includes(v.dtype) && !ROW_BY_ROW.includes(chosen.dtype) && DTYPE_PREFERENCE.indexOf(chosen.dtype) > DTYPE_PREFERENCE.indexOf(v.dtype)) {
+      excluded.push({ dtype: v.dtype, bytes: variantBytes(v), reason: `${v.dtype}: fits, but on WASM ${chosen.dtype} is preferred: ${ROW_BY_ROW_WHY}` });
+    } else excluded.push({ dtype: v.dtype, bytes: variantBytes(v), reason: `${v.dtype}: fits, but ${chosen.dtype} is more exact` });
   }
   if (!chosen) {
     return {
@@ -134,7 +156,15 @@ export function fitVariant(model: CatalogModel, device: DeviceProfile): DeviceFi
       );
     }
   }
-  const why = skippedMoreExact ? 'the most exact variant that fits this device and budget' : 'the most exact variant';
+  if (device.backend === 'wasm' && ROW_BY_ROW.includes(chosen.dtype)) {
+    warnings.push(`${chosen.dtype} is ${ROW_BY_ROW_WHY}; no q4 variant is listed or fits`);
+  }
+  const passedOver = excluded.some((e) => ROW_BY_ROW.includes(e.dtype) && e.reason?.includes('on WASM'));
+  const why = passedOver
+    ? 'the most exact variant that batches (q8/int8/uint8 run one row per pass)'
+    : skippedMoreExact
+      ? 'the most exact variant that fits this device and budget'
+      : 'the most exact variant';
   return {
     dtype: chosen.dtype,
     bytes,

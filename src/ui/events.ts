@@ -36,6 +36,14 @@ export class TemplateChangeEvent extends Event {
   }
 }
 
+/** `enable_thinking` for chat templates that read it (Qwen3): the pair reloads with it. */
+export class ThinkingChangeEvent extends Event {
+  static readonly type = 'thinking-change';
+  constructor(readonly thinking: boolean) {
+    super(ThinkingChangeEvent.type, init);
+  }
+}
+
 export class TopKChangeEvent extends Event {
   static readonly type = 'topk-change';
   constructor(readonly k: number) {
@@ -109,6 +117,7 @@ declare global {
     'prompt-input': PromptInputEvent;
     'template-change': TemplateChangeEvent;
     'topk-change': TopKChangeEvent;
+    'thinking-change': ThinkingChangeEvent;
     'token-choose': TokenChooseEvent;
     'model-step': ModelStepEvent;
     'load-cancel': LoadCancelEvent;

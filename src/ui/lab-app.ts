@@ -15,6 +15,7 @@ import {
   RunFinishedEvent,
   RunOpenEvent,
   TemplateChangeEvent,
+  ThinkingChangeEvent,
   TokenChooseEvent,
   TopKChangeEvent,
 } from './events';
@@ -124,6 +125,11 @@ export class LabApp extends LitElement {
     this.addEventListener(PromptInputEvent.type, (e) => this.lab.setPrompt(e.prompt));
     this.addEventListener(TemplateChangeEvent.type, (e) => this.lab.setTemplate(e.template));
     this.addEventListener(TopKChangeEvent.type, (e) => this.lab.setK(e.k));
+    this.addEventListener(ThinkingChangeEvent.type, (e) => {
+      // read by ModelSlot at load (`?thinking=`): the chat prompts of both models change, so the pair reloads
+      updateQuery({ thinking: e.thinking ? null : 'off' });
+      void this.lab.reloadPair();
+    });
     this.addEventListener(TokenChooseEvent.type, (e) => this.lab.choose(e.side, e.id, e.text));
     this.addEventListener(NextReportEvent.type, (e) => this.lab.report(e.report));
     this.addEventListener(NextInputsEvent.type, (e) => this.lab.setNextInputs(e.prompt, e.template, e.k, e.appended));

@@ -60,6 +60,13 @@ export function dtypeParam(side: Side): Dtype | undefined {
   return d && DTYPES.includes(d) ? d : undefined;
 }
 
+/** `enable_thinking` for chat templates that read it: `?thinking=off` / `on` in the URL, else the
+ *  template's default (on). */
+export function thinkingParam(): boolean | undefined {
+  const t = new URLSearchParams(location.search).get('thinking');
+  return t === 'on' ? true : t === 'off' ? false : undefined;
+}
+
 export class ModelSlot {
   state: SlotState;
   engine: WorkerEngine | null = null;
@@ -127,6 +134,7 @@ export class ModelSlot {
     this.set({ source, status: 'loading', progress: null, info: null, error: null, restarted: restartReason ?? null });
     try {
       const dtype = dtypeParam(this.side);
+      const thinking = thinkingParam();
       const files = localFolder(source);
       if (isLocalSource(source) && !files) {
         throw new ModelFileError(source.slice('local:'.length), 'this folder was chosen on the page before a reload and is no longer available: choose it again in the Models tab');
@@ -134,6 +142,7 @@ export class ModelSlot {
       const info = await engine.load(source, {
         ...(dtype ? { dtype } : {}),
         ...(files ? { files } : {}),
+        ...(thinking !== undefined ? { thinking } : {}),
         signal: abort.signal,
         onProgress: (progress) => {
           if (epoch === this.epoch && this.state.status === 'loading') this.set({ progress });

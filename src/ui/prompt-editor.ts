@@ -7,7 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Template } from '../engine/types';
 import { visibleToken } from '../lab/tokens';
-import { ContextRestoreEvent, ContextUndoEvent, PromptInputEvent, TemplateChangeEvent, TopKChangeEvent } from './events';
+import { ContextRestoreEvent, ContextUndoEvent, PromptInputEvent, TemplateChangeEvent, ThinkingChangeEvent, TopKChangeEvent } from './events';
 import { MAX_K } from './params';
 import { shared } from './styles';
 
@@ -90,6 +90,9 @@ export class PromptEditor extends LitElement {
   @property() prompt = '';
   @property() template: Template = 'none';
   @property({ type: Number }) k = 10;
+  /** Whether thinking is on in the chat template (`enable_thinking`), when a loaded model's template
+   *  reads it (Qwen3); undefined hides the option. */
+  @property({ attribute: false }) thinking: boolean | undefined = undefined;
   @property({ attribute: false }) appended: ChipToken[] = [];
   /** How many appended tokens were dropped when the prompt was edited (0: none to restore). */
   @property({ type: Number }) dropped = 0;
@@ -118,6 +121,20 @@ export class PromptEditor extends LitElement {
             <option value="chat" ?selected=${this.template === 'chat'}>chat (user message)</option>
           </select>
         </div>
+        ${this.thinking === undefined
+          ? nothing
+          : html`<div class="opt">
+              <label for="thinking">Thinking</label>
+              <select
+                id="thinking"
+                title="enable_thinking in the chat template (Qwen3): off writes an empty <think> block after the assistant header. Changing it reloads the pair."
+                .value=${this.thinking ? 'on' : 'off'}
+                @change=${(e: Event) => this.dispatchEvent(new ThinkingChangeEvent((e.target as HTMLSelectElement).value === 'on'))}
+              >
+                <option value="on" ?selected=${this.thinking}>on (template default)</option>
+                <option value="off" ?selected=${!this.thinking}>off (enable_thinking=false)</option>
+              </select>
+            </div>`}
         <div class="opt">
           <label for="k">Top k</label>
           <input

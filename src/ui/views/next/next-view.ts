@@ -296,6 +296,7 @@ export class NextView extends PairView {
           .prompt=${this.prompt}
           .template=${this.template}
           .k=${this.k}
+          .thinking=${this.tunedInfo?.thinking ?? this.baseInfo?.thinking}
           .appended=${this.appended.map((t) => ({ text: t.text, from: t.side }))}
           .dropped=${this.dropped}
         ></prompt-editor>
