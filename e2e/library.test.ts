@@ -342,7 +342,7 @@ describe('library (real IndexedDB, no model needed)', () => {
       await p.locator("lab-app [data-library-note='saved']").waitFor();
       const big = sampleResult('compare');
       // 1 MB of random text (IndexedDB compresses values: a repeated letter would fit).
-      (big.data as { summary: { text: string } }).summary.text = randomBytes(768 * 1024).toString('base64');
+      (big.data as { context_texts: { base: string } }).context_texts.base = randomBytes(768 * 1024).toString('base64');
       await finishRun(p, sampleSpec('compare', 'big'), big);
       const note = p.locator("lab-app [data-library-note='full']");
       await note.waitFor({ timeout: 30_000 });

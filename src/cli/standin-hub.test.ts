@@ -39,7 +39,7 @@ async function logits(args: string[]): Promise<{ code: number; json: LogitsJson 
   const lines: string[] = [];
   const code = await main(['logits', ...args, '--json'], { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`) });
   const last = lines.filter((l) => !l.startsWith('ERR ')).at(-1);
-  return { code, json: last ? (JSON.parse(last) as LogitsJson) : null, lines };
+  return { code, json: last ? (JSON.parse(last) as { sides: { base: LogitsJson } }).sides.base : null, lines };
 }
 
 /** The reference logits [S, V] (float64 PyTorch forward of the same weights, fp32 variant) and their ids. */
@@ -102,7 +102,7 @@ describe('the hub stand-in serves every catalog hub model under its real id and 
     const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'lab', '--', 'logits', '--model', r.id, '--dtype', 'q4', '--text', 'The capital', '--json'], {
       env: { ...process.env, HF_ENDPOINT: hub.endpoint, WPL_CACHE_DIR: mkdtempSync(join(tmpdir(), 'wpl-hub-cli-')) },
     });
-    const j = JSON.parse(stdout.trim().split('\n').at(-1)!) as LogitsJson;
+    const j = (JSON.parse(stdout.trim().split('\n').at(-1)!) as { sides: { base: LogitsJson } }).sides.base;
     expect(j.model).toBe(r.id);
     expect(j.dtype).toBe('q4');
     const local = await logits(['--model', r.folder, '--dtype', 'q4', '--text', 'The capital']);

@@ -250,10 +250,12 @@ export class LabEngine implements Engine {
 
     const tokenizer = await LabTokenizer.create(tokenizerJson, tokenizerConfig, chatTemplate);
     throwIfAborted(signal, 'loading');
-    const loadNotes = [...(source.notes ?? [])];
+    // The source's notes (e.g. a file not cached for lack of quota) are read after the weights below; these
+    // are the engine's own.
+    const ownNotes: string[] = [];
     if (options.thinking !== undefined) {
       if (tokenizer.takesThinking) tokenizer.thinking = options.thinking;
-      else loadNotes.push(`thinking ${options.thinking ? 'on' : 'off'} was asked for, but this model's chat template has no enable_thinking: ignored`);
+      else ownNotes.push(`thinking ${options.thinking ? 'on' : 'off'} was asked for, but this model's chat template has no enable_thinking: ignored`);
     }
 
     const onnxFile = onnxFileFor(dtype);
@@ -353,6 +355,7 @@ export class LabEngine implements Engine {
     const eos = generationConfig['eos_token_id'] ?? config['eos_token_id'];
     const eosTokenIds = (Array.isArray(eos) ? eos : eos === undefined || eos === null ? [] : [eos]).map(Number);
     const bos = config['bos_token_id'];
+    const loadNotes = [...(source.notes ?? []), ...ownNotes];
     const info: ModelInfo = {
       source: sourceName,
       name: source.name,

@@ -52,7 +52,7 @@ describe('enable_thinking (Qwen3)', () => {
     const run = async (...extra: string[]) => {
       const lines: string[] = [];
       const code = await main(['logits', '--model', QWEN3, '--text', 'Hi', '--template', 'chat', '--json', ...extra], { out: (l) => lines.push(l), err: (l) => lines.push(`ERR ${l}`) });
-      return { code, lines, json: code === 0 ? (JSON.parse(lines.filter((l) => !l.startsWith('ERR')).at(-1)!) as { tokens: { id: number; text: string }[] }) : null };
+      return { code, lines, json: code === 0 ? (JSON.parse(lines.filter((l) => !l.startsWith('ERR')).at(-1)!) as { sides: { base: { tokens: { id: number; text: string }[] } } }).sides.base : null };
     };
     const dflt = await run();
     const off = await run('--thinking', 'off');

@@ -1,37 +1,41 @@
 /**
  * Small specs, results and records for the library's tests (unit and browser). Plain data, no DOM.
- * The results are stand-ins (the envelope is right, `data` is not any kind's real result): they pass the
- * envelope validators only, so tests that use them run with no runner registered for those kinds.
+ * Specs and results are real runs (./fixture-runs.ts) so they pass every kind's strict validators; only
+ * next-token and loom records reuse a compare run relabelled (envelope-only tests).
  */
 import type { ExperimentKind, ResultEnvelope, RunRecord, SpecEnvelope } from '../experiments/types';
+import { REAL_RUNS } from './fixture-runs';
 
 export const LAB_BASE = { repo: './models/lab-base/', revision: null, dtype: 'fp32', backend: 'wasm' } as const;
 export const LAB_SFT = { repo: './models/lab-sft/', revision: null, dtype: 'fp32', backend: 'wasm' } as const;
 export const LAB_RL = { repo: './models/lab-rl/', revision: null, dtype: 'fp32', backend: 'wasm' } as const;
 
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
+type RealKind = keyof typeof REAL_RUNS;
+const realKind = (kind: ExperimentKind): RealKind => (kind in REAL_RUNS ? (kind as RealKind) : 'compare');
+
+/** A real spec of `kind` (next-token and loom: a compare spec relabelled, for envelope-only tests), with the
+ *  page's lab models (base: lab-base; tuned: lab-sft or lab-rl) and the given prompt. */
 export function sampleSpec(kind: ExperimentKind = 'compare', prompt = 'Are bugs real?', tuned: typeof LAB_SFT | typeof LAB_RL = LAB_SFT): SpecEnvelope {
-  return {
-    kind,
-    version: 1,
-    models: { base: { ...LAB_BASE }, tuned: { ...tuned } },
-    prompt,
-    seed: 7,
-    settings: { template: 'chat', max_tokens: 12, temperatures: [0.5, 1, 1.5] },
-  };
+  const spec = clone(REAL_RUNS[realKind(kind)].spec) as unknown as SpecEnvelope;
+  const models: SpecEnvelope['models'] = {};
+  if (spec.models.base) models.base = { ...LAB_BASE };
+  if (spec.models.tuned) models.tuned = { ...tuned };
+  return { ...spec, kind, models, prompt };
 }
 
+/** A real result of `kind`; `scale` ≠ 1 makes it distinguishable (one number in it is multiplied). */
 export function sampleResult(kind: ExperimentKind = 'compare', scale = 1): ResultEnvelope {
-  return {
-    kind,
-    version: 1,
-    data: {
-      positions: [
-        { token: ' Yes', base_rank: 3, kl: 0.25 * scale, entropy: { base: 2.5, tuned: 0.75 } },
-        { token: '<|im_end|>', base_rank: null, kl: 1.5e-7 * scale, entropy: { base: 1.25, tuned: 0.125 } },
-      ],
-      summary: { shifted: 0.5 * scale, mean_kl: 0.125 * scale, text: 'Model text <b>not html</b> “quoted”' },
-    },
-  };
+  const result = clone(REAL_RUNS[realKind(kind)].result) as unknown as ResultEnvelope;
+  const data = result.data as Record<string, unknown>;
+  if (scale !== 1) {
+    const k = realKind(kind);
+    if (k === 'compare') (data['summary'] as { mean_kl: number }).mean_kl *= scale;
+    if (k === 'sweep') (data['base'] as { entropy_first_at_T1: number }).entropy_first_at_T1 *= scale;
+    if (k === 'inject') (data['base'] as { window: number }).window = Math.round((data['base'] as { window: number }).window * scale);
+    if (k === 'answers') (data['base'] as { temperature: number }).temperature *= scale;
+  }
+  return { ...result, kind };
 }
 
 export function sampleRecord(id: string, over: Partial<RunRecord> = {}): RunRecord {

@@ -2,6 +2,7 @@
  *  fields back to the same spec. */
 import { beforeEach, describe, expect, it } from 'vitest';
 import { injectRunner, injectSpec } from '../../../lab/experiments/inject';
+import { INJECT_PRESETS } from '../../../lab/inject';
 import { DEFAULTS, fieldsFromSpec, heatmapFrom, settingsFrom, type Fields } from './inject-fields';
 
 const models = { base: { repo: 'models/lab-base', revision: null, dtype: null, backend: 'wasm' as const }, tuned: { repo: 'models/lab-sft', revision: null, dtype: null, backend: 'wasm' as const } };
@@ -22,7 +23,7 @@ function specOf(f: Fields, heat = false) {
 describe('inject view fields', () => {
   it('the defaults make a valid greedy spec of both sides; a sampled tuned-only heatmap spec too', () => {
     const s = injectRunner.validateSpec(specOf({ ...DEFAULTS }));
-    expect(s.settings).toMatchObject({ sides: ['base', 'tuned'], templates: { base: 'chat', tuned: 'chat' }, after_tokens: 12, mode: 'greedy', runs: 1, heatmap: null });
+    expect(s.settings).toMatchObject({ sides: ['base', 'tuned'], templates: { base: 'chat', tuned: 'chat' }, after_tokens: INJECT_PRESETS[0]!.afterTokens, mode: 'greedy', runs: 1, heatmap: null });
     const t = injectRunner.validateSpec(specOf({ ...DEFAULTS, models: 'tuned', mode: 'sampled', seed: '3', runs: '5', tt: 'none' }, true));
     expect(t.settings).toMatchObject({ sides: ['tuned'], templates: { tuned: 'none' }, mode: 'sampled', runs: 5, heatmap: { after_tokens: [4, 8, 12, 16], injections: [' You are a murderer.', ' Suddenly the sea caught fire.', ' The end.'] } });
     expect(t.seed).toBe(3);
