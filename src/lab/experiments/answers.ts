@@ -13,7 +13,7 @@
  */
 import type { Engine, Template } from '../../engine/types';
 import { answersAt, exclusiveLogps, findFrame, freeAnswers, normalizedShares, normalizedStats, parseChoices, scoreAnswers, type AnswerScores, type FreeAnswers, type NormalizedStats } from '../answers';
-import { readResultEnvelope, readSpecEnvelope } from './envelope';
+import { readResultEnvelope, readResultSides, readSpecEnvelope, repoName, shortText } from './envelope';
 import { read } from './json-safety';
 import { ExperimentDataError, RESULT_VERSION, SPEC_VERSION, type ResultEnvelope, type RunContext, type Runner, type SpecEnvelope } from './types';
 
@@ -355,27 +355,14 @@ function readSide(x: unknown, path: string): AnswersSide {
 
 export function validateAnswersResult(x: unknown): AnswersResultEnvelope {
   const e = readResultEnvelope(x, 'answers');
-  const d = read.object(e.data, 'result.data');
-  const data: AnswersData = {};
-  for (const k of Object.keys(d)) {
-    if (!(SIDES as readonly string[]).includes(k)) throw new ExperimentDataError('only "base" and "tuned" are known', `result.data.${k}`);
-    data[k as Side] = readSide(d[k], `result.data.${k}`);
-  }
-  if (!Object.keys(data).length) throw new ExperimentDataError('holds no side', 'result.data');
+  const data: AnswersData = readResultSides(e.data, 'result.data', readSide);
   return { kind: 'answers', version: e.version, data };
 }
 
 // ------------------------------------------------------------------------------------ title, headline
 
-function short(text: string, n = 40): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
-}
-
-function modelName(spec: SpecEnvelope, side: Side): string {
-  const r = spec.models[side]?.repo ?? side;
-  return r.replace(/\/+$/, '').split('/').pop() || r;
-}
+const short = shortText;
+const modelName = (spec: SpecEnvelope, side: Side): string => repoName(spec.models[side]?.repo ?? side);
 
 export function answersTitle(spec: AnswersSpec): string {
   const s = spec.settings;

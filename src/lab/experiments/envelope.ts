@@ -54,3 +54,31 @@ export function readResultEnvelope(x: unknown, kind?: ExperimentKind, path = 're
   if (!('data' in o)) throw new ExperimentDataError('is missing', `${path}.data`);
   return { kind: k, version, data: o['data'] };
 }
+
+// ------------------------------------------------------------------ helpers shared by the kinds' modules
+
+export type SpecSide = 'base' | 'tuned';
+const SPEC_SIDES: readonly SpecSide[] = ['base', 'tuned'];
+
+/** One line of a title: whitespace collapsed, cut to `n` characters with an ellipsis. */
+export function shortText(text: string, n = 40): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
+}
+
+/** The last path segment of a model's repo or folder (`./models/lab-sft/` → `lab-sft`). */
+export function repoName(repo: string): string {
+  return repo.replace(/\/+$/, '').split('/').pop() || repo;
+}
+
+/** A result's per-side data (`{base?, tuned?}`): only those keys, at least one, each read by `readSide`. */
+export function readResultSides<T>(x: unknown, path: string, readSide: (x: unknown, path: string) => T): Partial<Record<SpecSide, T>> {
+  const d = read.object(x, path);
+  const out: Partial<Record<SpecSide, T>> = {};
+  for (const k of Object.keys(d)) {
+    if (!(SPEC_SIDES as readonly string[]).includes(k)) throw new ExperimentDataError('only "base" and "tuned" are known', `${path}.${k}`);
+    out[k as SpecSide] = readSide(d[k], `${path}.${k}`);
+  }
+  if (!Object.keys(out).length) throw new ExperimentDataError('holds no side', path);
+  return out;
+}

@@ -15,7 +15,7 @@
 import type { Engine, Template } from '../../engine/types';
 import { sameTokenizer } from '../loom';
 import { nextTokenViewCached } from '../next-token';
-import { readResultEnvelope, readSpecEnvelope } from './envelope';
+import { readResultEnvelope, readSpecEnvelope, repoName, shortText } from './envelope';
 import { read } from './json-safety';
 import { ExperimentDataError, RESULT_VERSION, type ResultEnvelope, type RunContext, type Runner, type SpecEnvelope } from './types';
 
@@ -252,14 +252,8 @@ export function validateNextTokenResult(x: unknown): NextTokenResult {
   return { kind: 'next-token', version: env.version, data };
 }
 
-function short(text: string, n = 40): string {
-  const t = text.replace(/\s+/g, ' ').trim();
-  return t.length > n ? `${t.slice(0, n - 1)}…` : t;
-}
-
-function modelName(repo: string): string {
-  return repo.replace(/\/+$/, '').split('/').pop() || repo;
-}
+const short = shortText;
+const modelName = repoName;
 
 export const nextTokenRunner: Runner<'next-token', NextTokenSettings, NextTokenData> = {
   kind: 'next-token',
