@@ -227,9 +227,9 @@ describe('library (real IndexedDB, no model needed)', () => {
       ['future.json', file([good], 2), /version 2 was written by a newer lab/],
       ['future-spec.json', file([{ ...good, spec: { ...good.spec, version: 7 } }]), /spec\.version: version 7 was written by a newer lab/],
       ['dup.json', file([good, { ...good }]), /the id "bad-base" appears more than once/],
-      ['inf.json', file([good]).replace('0.25', '1e999'), /Infinity is not a finite number/],
-      ['proto.json', file([good]).replace('"shifted"', '"__proto__": {"polluted": 1}, "shifted"'), /the key "__proto__" is not allowed/],
-      ['ctor.json', file([good]).replace('"template"', '"constructor": {}, "template"'), /the key "constructor" is not allowed/],
+      ['inf.json', file([good]).replace(/"mean_kl":\s*[-\d.e]+/, '"mean_kl": 1e999'), /Infinity is not a finite number/],
+      ['proto.json', file([good]).replace('"mean_kl"', '"__proto__": {"polluted": 1}, "mean_kl"'), /the key "__proto__" is not allowed/],
+      ['ctor.json', file([good]).replace('"templates"', '"constructor": {}, "templates"'), /the key "constructor" is not allowed/],
       ['other.json', '{"hello": "world"}', /not a World Prior Lab run file/],
       ['partly-bad.json', file([sampleRecord('fine-1'), { ...sampleRecord('fine-2'), created: 'soon' }]), /runs\[1\]\.created: must be an ISO 8601 time/],
     ];
@@ -341,8 +341,9 @@ describe('library (real IndexedDB, no model needed)', () => {
       await finishRun(p, sampleSpec('compare', 'small'), sampleResult('compare'));
       await p.locator("lab-app [data-library-note='saved']").waitFor();
       const big = sampleResult('compare');
-      // 1 MB of random text (IndexedDB compresses values: a repeated letter would fit).
-      (big.data as { context_texts: { base: string } }).context_texts.base = randomBytes(768 * 1024).toString('base64');
+      // 800 KB of random text (IndexedDB compresses values: a repeated letter would fit), under the validators'
+      // limit of 1,000,000 characters per string and over the 256 KB quota.
+      (big.data as { context_texts: { base: string } }).context_texts.base = randomBytes(600 * 1024).toString('base64');
       await finishRun(p, sampleSpec('compare', 'big'), big);
       const note = p.locator("lab-app [data-library-note='full']");
       await note.waitFor({ timeout: 30_000 });
@@ -524,7 +525,9 @@ describe.each(['wasm', 'webgpu'] as const)('library with a model on %s', (backen
     expect(await cols.count()).toBe(2);
     for (let i = 0; i < 2; i++) {
       const col = cols.nth(i);
-      await col.locator('sweep-view[readonly] [data-stored]').waitFor({ timeout: 30_000 });
+      // A read-only view shows the stored result only (no form, no status line): done, with its charts.
+      await col.locator('sweep-view[readonly][data-view-state="done"]').waitFor({ timeout: 30_000 });
+      expect(await col.locator('sweep-view[readonly] lab-chart').count()).toBeGreaterThan(0);
       expect(await col.locator('sweep-view button[data-action="run"]').count()).toBe(0);
     }
     const runner = RUNNERS.sweep;

@@ -15,11 +15,13 @@ type RealKind = keyof typeof REAL_RUNS;
 const realKind = (kind: ExperimentKind): RealKind => (kind in REAL_RUNS ? (kind as RealKind) : 'compare');
 
 /** A real spec of `kind` (next-token and loom: a compare spec relabelled, for envelope-only tests), with the
- *  page's lab models (base: lab-base; tuned: lab-sft or lab-rl) and the given prompt. */
+ *  page's lab models and the given prompt. */
 export function sampleSpec(kind: ExperimentKind = 'compare', prompt = 'Are bugs real?', tuned: typeof LAB_SFT | typeof LAB_RL = LAB_SFT): SpecEnvelope {
   const spec = clone(REAL_RUNS[realKind(kind)].spec) as unknown as SpecEnvelope;
   const models: SpecEnvelope['models'] = {};
-  if (spec.models.base) models.base = { ...LAB_BASE };
+  // Pair runs: lab-base vs the tuned sibling. One-model runs (inject, answers) ran lab-sft on their one side:
+  // that side gets the tuned sibling, as in the run.
+  if (spec.models.base) models.base = spec.models.tuned ? { ...LAB_BASE } : { ...tuned };
   if (spec.models.tuned) models.tuned = { ...tuned };
   return { ...spec, kind, models, prompt };
 }
