@@ -15,6 +15,7 @@ import type { Engine, Template } from '../../engine/types';
 import { answersAt, exclusiveLogps, findFrame, freeAnswers, normalizedShares, normalizedStats, parseChoices, scoreAnswers, type AnswerScores, type FreeAnswers, type NormalizedStats } from '../answers';
 import { readPerSide, readResultEnvelope, readResultSides, readSides, readSpecEnvelope, repoName, shortText } from './envelope';
 import { read } from './json-safety';
+import { engineFor, settleAll } from './settle';
 import { ExperimentDataError, RESULT_VERSION, SPEC_VERSION, type ResultEnvelope, type RunContext, type Runner, type SpecEnvelope } from './types';
 
 export type Side = 'base' | 'tuned';
@@ -95,13 +96,6 @@ export type AnswersData = Partial<Record<Side, AnswersSide>>;
 export type AnswersResultEnvelope = ResultEnvelope<'answers', AnswersData>;
 
 // ------------------------------------------------------------------------------------------ run
-
-async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
-  const r = await Promise.allSettled(promises);
-  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failed) throw failed.reason;
-  return r.map((x) => (x as PromiseFulfilledResult<T>).value);
-}
 
 /** The candidate list of a settings' `choices` (a RangeError says why when it is not valid). */
 export function choicesOf(s: Pick<AnswersSettings, 'choices'>): string[] {
@@ -188,11 +182,7 @@ async function runSide(engine: Engine, side: Side, spec: AnswersSpec, choices: s
 export async function runAnswers(spec: AnswersSpec, ctx: RunContext): Promise<AnswersResultEnvelope> {
   const s = spec.settings;
   const choices = choicesOf(s);
-  const engines = s.sides.map((side) => {
-    const e = ctx.engines[side];
-    if (!e) throw new RangeError(`the ${side} model must be loaded first`);
-    return e;
-  });
+  const engines = s.sides.map((side) => engineFor(ctx, side));
   const progress: Record<string, { done: number; total: number }> = {};
   const message = s.free ? 'Scoring every candidate, then sampling free answers…' : 'Scoring every candidate…';
   const report = (side: Side) => (done: number, total: number) => {

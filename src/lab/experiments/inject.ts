@@ -14,6 +14,7 @@ import type { Engine, Template } from '../../engine/types';
 import { continuationDiff, injectTrace, recoveryHeatmap, sampledTraces, stopIdsFor, traceBand, type InjectOptions, type InjectResult, type Outcome, type TraceBand, type TracePoint, type TracedRun } from '../inject';
 import { readPerSide, readResultEnvelope, readResultSides, readSides, readSpecEnvelope, repoName, shortText } from './envelope';
 import { read } from './json-safety';
+import { engineFor, settleAll } from './settle';
 import { ExperimentDataError, RESULT_VERSION, SPEC_VERSION, type ResultEnvelope, type RunContext, type Runner, type SpecEnvelope } from './types';
 
 export type Side = 'base' | 'tuned';
@@ -117,19 +118,6 @@ export const INJECT_SPEC_DEFAULTS: Omit<InjectSettings, 'sides' | 'templates' | 
 };
 
 // ------------------------------------------------------------------------------------------ run
-
-async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
-  const r = await Promise.allSettled(promises);
-  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failed) throw failed.reason;
-  return r.map((x) => (x as PromiseFulfilledResult<T>).value);
-}
-
-function engineFor(ctx: RunContext, side: Side): Engine {
-  const e = ctx.engines[side];
-  if (!e) throw new RangeError(`the ${side} model must be loaded first`);
-  return e;
-}
 
 /** The room the clean and the injected runs need after the prompt (the CLI's --steps check says the same). */
 async function checkRoom(engine: Engine, side: Side, promptTokens: number, s: InjectSettings, afterTokens: number, injection: string): Promise<void> {
