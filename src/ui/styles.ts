@@ -94,6 +94,21 @@ export const shared = css`
 `;
 
 /** Tables of results in the views: compact, numbers right-aligned with `.num`, small caps headers. */
+/** A token shown as a chip (the declarations, for a rule's body): one line, cut with an ellipsis when its
+ *  cell is narrower, on the token background. */
+export const tokenChip = css`
+  display: inline-block;
+  max-width: 100%;
+  overflow: hidden;
+  text-overflow: ellipsis;
+  white-space: pre;
+  vertical-align: bottom;
+  background: var(--token-bg);
+  border: 1px solid var(--border);
+  border-radius: 4px;
+  padding: 0 0.3rem;
+`;
+
 export const resultTable = css`
   table {
     width: 100%;
