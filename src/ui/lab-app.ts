@@ -9,6 +9,8 @@ import {
   ContextUndoEvent,
   LoadCancelEvent,
   LoadRetryEvent,
+  NextInputsEvent,
+  NextReportEvent,
   PairReloadEvent,
   PairLoadEvent,
   PromptInputEvent,
@@ -25,7 +27,6 @@ import { readParams, updateQuery, VIEWS, type ViewId } from './params';
 import { shared } from './styles';
 import './family-panel';
 import './pair-chooser';
-import { NextInputsEvent, NextReportEvent } from './views/next/next-events';
 import './views/next/next-view';
 import './views/explore/explore-view';
 import './views/compare/compare-view';
