@@ -4,24 +4,22 @@
  * `scoreAnswers` + `answersAt` run in this process on onnxruntime-node with the same inputs; moving the
  * temperature slider re-tempers to `answersAt(scores, T)` without scoring again.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
-import { createNodeEngine } from '../src/engine/node';
 import { ANSWER_PRESETS, answersAt, findFrame, freeAnswers, normalizedStats, parseChoices, scoreAnswers, type AnswerScores } from '../src/lab/answers';
 import { answersRunner, SLIDER_TEMPERATURES } from '../src/lab/experiments/answers';
-import { answersRuns, launchChromium, pairBackends } from './lab-page';
-import { repoRoot, startServer, type StaticServer } from './server';
+import { answersRuns, pairBackends } from './lab-page';
+import { ARTIFACTS as artifacts, useLabSetup } from './lab-setup';
+import type { StaticServer } from './server';
 
-const artifacts = join(repoRoot, 'e2e', '.artifacts');
 type Side = 'base' | 'tuned';
 const SIDES: Side[] = ['base', 'tuned'];
 
 let server: StaticServer;
 let browser: Browser;
-const engines: Partial<Record<Side, LabEngine>> = {};
+let engines: Partial<Record<Side, LabEngine>> = {};
 /** How the views read the prompt by default: base plain, tuned in its chat template. */
 const templates = { base: 'none', tuned: 'chat' } as const;
 
@@ -90,21 +88,7 @@ async function expectMatches(page: Page, scores: Record<Side, AnswerScores>, t: 
   }
 }
 
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-  for (const side of SIDES) {
-    engines[side] = createNodeEngine('node');
-    await engines[side]!.load(join(repoRoot, 'dist', 'models', side === 'base' ? 'lab-base' : 'lab-sft'));
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  for (const side of SIDES) await engines[side]?.dispose();
-});
+useLabSetup((s) => ({ server, browser, pair: engines } = s));
 
 describe('answers view', () => {
   it('scores the d6 preset on both models, matches scoreAnswers + answersAt, and re-tempers without scoring again', async () => {

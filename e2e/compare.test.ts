@@ -5,18 +5,16 @@
  * this process on onnxruntime-node with the same inputs; the class counts agree with the token strip;
  * the hover/focus alternatives are each model's true top 5; a hostile typed response renders as text.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
-import { createNodeEngine } from '../src/engine/node';
 import { compare, neutralControls, type CompareResult } from '../src/lab/compare';
 import { visibleToken } from '../src/lab/tokens';
-import { launchChromium, pairBackends } from './lab-page';
-import { repoRoot, startServer, type StaticServer } from './server';
+import { pairBackends } from './lab-page';
+import { ARTIFACTS as artifacts, useLabSetup } from './lab-setup';
+import type { StaticServer } from './server';
 
-const artifacts = join(repoRoot, 'e2e', '.artifacts');
 const TOL = 1e-4;
 
 let server: StaticServer;
@@ -79,22 +77,7 @@ async function runAndWait(page: Page, button: string): Promise<void> {
   await waitDone(page);
 }
 
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-  base = createNodeEngine('node');
-  tuned = createNodeEngine('node');
-  await base.load(join(repoRoot, 'dist', 'models', 'lab-base'));
-  await tuned.load(join(repoRoot, 'dist', 'models', 'lab-sft'));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await base?.dispose();
-  await tuned?.dispose();
-});
+useLabSetup((s) => ({ server, browser, pair: { base, tuned } } = s));
 
 describe('compare view', () => {
   it('runs the "Are bugs real?" preset and matches compare() in this process; hostile text stays text', async () => {

@@ -4,25 +4,23 @@
  * the link, the numbers against onnxruntime-node in this process (softmax, processed distribution and
  * path log-probabilities computed here), and model text that looks like HTML.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
-import { createNodeEngine } from '../src/engine/node';
-import { expectReady, launchChromium, pairBackends, type Side } from './lab-page';
-import { repoRoot, startServer, type StaticServer } from './server';
+import { expectReady, pairBackends, type Side } from './lab-page';
+import { ARTIFACTS as artifacts, useLabSetup } from './lab-setup';
+import type { StaticServer } from './server';
 
 const PROMPT = 'The old man looked at the';
 const SIDES: Side[] = ['base', 'tuned'];
-const artifacts = join(repoRoot, 'e2e', '.artifacts');
 /** Sampling settings in the link; the test recomputes the processed distribution with them. */
 const T = 0.7;
 const TOP_K = 20;
 
 let server: StaticServer;
 let browser: Browser;
-const reference: Partial<Record<Side, LabEngine>> = {};
+let reference: Partial<Record<Side, LabEngine>> = {};
 
 interface Column {
   context: number[];
@@ -146,21 +144,7 @@ async function expectMatchesReference(shown: Shown, tol = 1e-4): Promise<void> {
   }
 }
 
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-  for (const side of SIDES) {
-    reference[side] = createNodeEngine('node');
-    await reference[side]!.load(join(repoRoot, 'dist', 'models', side === 'base' ? 'lab-base' : 'lab-sft'));
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  for (const side of SIDES) await reference[side]?.dispose();
-});
+useLabSetup((s) => ({ server, browser, pair: reference } = s));
 
 describe('the explorer (loom)', () => {
   it('steps, forces, backtracks, branches and switches with the keyboard; a reload finds the same branch; numbers match onnxruntime-node', async () => {

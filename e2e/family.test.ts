@@ -7,24 +7,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseRewardSpec, scoreAnswer } from '../src/lab/reward';
-import { answersRuns, expectReady, launchChromium, readPanel } from './lab-page';
-import { repoRoot, startServer, type StaticServer } from './server';
+import { answersRuns, expectReady, readPanel } from './lab-page';
+import { useLabSetup } from './lab-setup';
+import { repoRoot, type StaticServer } from './server';
 
 let server: StaticServer;
 let browser: Browser;
 const spec = parseRewardSpec(JSON.parse(readFileSync(join(repoRoot, 'dist', 'models', 'lab-rl', 'reward.json'), 'utf8')));
 const corpusRows = readFileSync(join(repoRoot, 'dist', 'models', 'lab-sft', 'tuning-corpus.jsonl'), 'utf8').trim().split('\n').length;
 
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useLabSetup((s) => ({ server, browser } = s), { pair: false });
 
 describe('the lab-grown family on the page', () => {
   it('lab-sft vs lab-rl by name: d6 preset, chooser, tuning corpus, reward scorer', async () => {

@@ -6,25 +6,24 @@
  * bands (with the no-injection band) equal `sampledTraces`; a small heatmap equals `recoveryHeatmap`
  * here. A small run with `?backend=webgpu` (SwiftShader) shows the same trace and diff, as text.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
-import { createNodeEngine } from '../src/engine/node';
 import { injectRunner } from '../src/lab/experiments/inject';
 import { continuationDiff, INJECT_PRESETS, injectTrace, recoveryHeatmap, sampledTraces, stopIdsFor, type InjectResult } from '../src/lab/inject';
-import { expectReady, launchChromium, pairBackends, type Side } from './lab-page';
-import { repoRoot, startServer, type StaticServer } from './server';
+import { expectReady, pairBackends, type Side } from './lab-page';
+import { ARTIFACTS as artifacts, useLabSetup } from './lab-setup';
+import type { StaticServer } from './server';
 
 const SIDES: Side[] = ['base', 'tuned'];
 const WEDDING = INJECT_PRESETS.find((p) => p.id === 'wedding')!;
 const STEPS = 8;
-const artifacts = join(repoRoot, 'e2e', '.artifacts');
 
 let server: StaticServer;
 let browser: Browser;
-const ref: Partial<Record<Side, LabEngine>> = {};
+let ref: Partial<Record<Side, LabEngine>> = {};
 
 type Plotted = { label: string; data: { x: number; y: number }[] }[];
 
@@ -90,21 +89,7 @@ async function expectDiff(view: Locator, side: Side, engine: LabEngine, mine: In
   return cols;
 }
 
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-  for (const side of SIDES) {
-    ref[side] = createNodeEngine('node');
-    await ref[side]!.load(join(repoRoot, 'dist', 'models', side === 'base' ? 'lab-base' : 'lab-sft'));
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  for (const side of SIDES) await ref[side]?.dispose();
-});
+useLabSetup((s) => ({ server, browser, pair: ref } = s));
 
 describe('injection view', () => {
   let context: BrowserContext;

@@ -4,22 +4,20 @@
  * process, softmax and entropy computed here in float64), stepping, a broken model folder, cancel,
  * and model or user text that looks like HTML.
  */
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
-import { createNodeEngine } from '../src/engine/node';
-import { expectReady, launchChromium, promptValue, readPanel, settle, type PanelData, type Side } from './lab-page';
-import { repoRoot, startServer, type StaticServer } from './server';
+import { expectReady, promptValue, readPanel, settle, type PanelData, type Side } from './lab-page';
+import { ARTIFACTS as artifacts, useLabSetup } from './lab-setup';
+import type { StaticServer } from './server';
 
 const PROMPT = 'The old man looked at the';
 const SIDES: Side[] = ['base', 'tuned'];
-const artifacts = join(repoRoot, 'e2e', '.artifacts');
 
 let server: StaticServer;
 let browser: Browser;
-const reference: Partial<Record<Side, LabEngine>> = {};
+let reference: Partial<Record<Side, LabEngine>> = {};
 /** What the WebGPU run showed, for the WASM run to compare with. */
 const webgpuShown: Partial<Record<Side, PanelData>> = {};
 
@@ -103,21 +101,7 @@ function countDeep(page: Page, selector: string): Promise<number> {
   }, selector);
 }
 
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-  for (const side of SIDES) {
-    reference[side] = createNodeEngine('node');
-    await reference[side]!.load(join(repoRoot, 'dist', 'models', side === 'base' ? 'lab-base' : 'lab-sft'));
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  for (const side of SIDES) await reference[side]?.dispose();
-});
+useLabSetup((s) => ({ server, browser, pair: reference } = s));
 
 describe('the lab-grown pair', () => {
   it('loads on WebGPU (forced: ?backend=webgpu, SwiftShader) and shows both distributions, fetching nothing from elsewhere', async () => {

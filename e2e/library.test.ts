@@ -17,21 +17,14 @@ import { sampleRecord, sampleResult, sampleSpec } from '../src/lab/library/fixtu
 import { RUNNERS } from '../src/lab/experiments/registry';
 import { EXPORT_FORMAT, exportText } from '../src/lab/library/records';
 import { specLink } from '../src/lab/library/share';
-import { launchChromium, pairBackends, settle, shownErrors } from './lab-page';
-import { startServer, type StaticServer } from './server';
+import { pairBackends, settle, shownErrors } from './lab-page';
+import { useLabSetup } from './lab-setup';
+import type { StaticServer } from './server';
 
 let server: StaticServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useLabSetup((s) => ({ server, browser } = s), { pair: false });
 
 /** Every value in the library's object store, read with the raw IndexedDB API, sorted by id. */
 async function stored(page: Page): Promise<RunRecord[]> {

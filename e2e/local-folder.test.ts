@@ -5,21 +5,15 @@
  */
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, readPanel, settle } from './lab-page';
-import { startServer, type StaticServer } from './server';
+import { describe, expect, it } from 'vitest';
+import { readPanel, settle } from './lab-page';
+import { useLabSetup } from './lab-setup';
+import type { StaticServer } from './server';
 
 let browser: Browser;
 let server: StaticServer;
 
-beforeAll(async () => {
-  browser = await launchChromium();
-  server = await startServer();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+useLabSetup((s) => ({ server, browser } = s), { pair: false });
 
 describe('a local model folder', () => {
   it('is checked, loaded as the base model, and matches the served copy', async () => {

@@ -4,36 +4,21 @@
  * on onnxruntime-node for that spec); a `readonly` view given that run as `.stored` renders the same
  * numbers with no engines at all.
  */
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
-import { createNodeEngine } from '../src/engine/node';
 import { compareRunner } from '../src/lab/experiments/compare';
 import { sweepRunner } from '../src/lab/experiments/sweep';
-import { expectReady, launchChromium } from './lab-page';
-import { repoRoot, startServer, type StaticServer } from './server';
+import { expectReady } from './lab-page';
+import { useLabSetup } from './lab-setup';
+import type { StaticServer } from './server';
 
 let server: StaticServer;
 let browser: Browser;
 let base: LabEngine;
 let tuned: LabEngine;
 
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  base = createNodeEngine('node');
-  tuned = createNodeEngine('node');
-  await base.load(join(repoRoot, 'dist', 'models', 'lab-base'));
-  await tuned.load(join(repoRoot, 'dist', 'models', 'lab-sft'));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await base?.dispose();
-  await tuned?.dispose();
-});
+useLabSetup((s) => ({ server, browser, pair: { base, tuned } } = s));
 
 /** Collect every run-finished event's spec and result (plain JSON) on the page. */
 async function captureRuns(page: Page): Promise<void> {

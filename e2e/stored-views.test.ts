@@ -4,16 +4,14 @@
  * an `<explore-view readonly>` with no engines at all (the page's own pair points at a missing folder),
  * and the views render the stored numbers as they are. Model and user text that looks like HTML stays text.
  */
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
-import { createNodeEngine } from '../src/engine/node';
 import { loomRunner, type LoomSpec } from '../src/lab/experiments/loom';
 import { nextTokenRunner, type NextTokenSpec } from '../src/lab/experiments/next-token';
 import type { ResultEnvelope, RunRecord, SpecEnvelope } from '../src/lab/experiments/types';
-import { launchChromium } from './lab-page';
-import { repoRoot, startServer, type StaticServer } from './server';
+import { useLabSetup } from './lab-setup';
+import type { StaticServer } from './server';
 
 let server: StaticServer;
 let browser: Browser;
@@ -26,21 +24,7 @@ function record(spec: SpecEnvelope, result: ResultEnvelope): RunRecord {
   return { id: 'r1', kind: spec.kind, title: 't', notes: '', pinned: false, created: '2026-01-01T00:00:00.000Z', appVersion: '0.1.0', spec, result };
 }
 
-beforeAll(async () => {
-  server = await startServer();
-  browser = await launchChromium();
-  base = createNodeEngine('node');
-  tuned = createNodeEngine('node');
-  await base.load(join(repoRoot, 'dist', 'models', 'lab-base'));
-  await tuned.load(join(repoRoot, 'dist', 'models', 'lab-sft'));
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await base?.dispose();
-  await tuned?.dispose();
-});
+useLabSetup((s) => ({ server, browser, pair: { base, tuned } } = s));
 
 /** A page whose pair never loads: nothing the views show can come from an engine. */
 async function openPage(): Promise<{ page: Page; dialogs: string[]; errors: string[]; close: () => Promise<void> }> {

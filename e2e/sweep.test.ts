@@ -4,15 +4,15 @@
  * completions (from the exported JSON) equal `sampleBatch` in this process with the same seed; a bad
  * regex gives a message and keeps what was typed.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
-import { createNodeEngine } from '../src/engine/node';
 import { sampleBatch, sweepMetrics } from '../src/lab/sweep';
-import { expectReady, launchChromium, pairBackends, type Side } from './lab-page';
-import { repoRoot, startServer, type StaticServer } from './server';
+import { expectReady, pairBackends, type Side } from './lab-page';
+import { ARTIFACTS as artifacts, useLabSetup } from './lab-setup';
+import type { StaticServer } from './server';
 
 const SIDES: Side[] = ['base', 'tuned'];
 const PROMPT = 'Pick a random number between 1 and 100.';
@@ -21,11 +21,10 @@ const TEMPS = [0.5, 1.5];
 const N = 4;
 const MAX = 6;
 const SEED = 7;
-const artifacts = join(repoRoot, 'e2e', '.artifacts');
 
 let server: StaticServer;
 let browser: Browser;
-const ref: Partial<Record<Side, LabEngine>> = {};
+let ref: Partial<Record<Side, LabEngine>> = {};
 
 /** Entropy (nats) of softmax(logits / t), float64, written here independently of src/lab. */
 function entropy64(logits: Float32Array, t: number): number {
@@ -55,21 +54,7 @@ async function plotted(page: Page, chart: string): Promise<Plotted> {
   return page.locator(`sweep-view lab-chart[data-chart="${chart}"]`).evaluate((el) => (el as unknown as { plotted: Plotted }).plotted);
 }
 
-beforeAll(async () => {
-  mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
-  browser = await launchChromium();
-  for (const side of SIDES) {
-    ref[side] = createNodeEngine('node');
-    await ref[side]!.load(join(repoRoot, 'dist', 'models', side === 'base' ? 'lab-base' : 'lab-sft'));
-  }
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  for (const side of SIDES) await ref[side]?.dispose();
-});
+useLabSetup((s) => ({ server, browser, pair: ref } = s));
 
 async function waitDone(page: Page, view: Locator): Promise<void> {
   await page.waitForFunction(() => {

@@ -29,6 +29,18 @@ export function parse(argv: string[], options: NonNullable<ParseArgsConfig['opti
   }
 }
 
+/** The flags of the commands that run one model on one side (lab answers, lab inject); each adds its own. */
+export const ONE_SIDE_FLAGS = {
+  model: { type: 'string' },
+  prompt: { type: 'string' },
+  template: { type: 'string' },
+  seed: { type: 'string' },
+  side: { type: 'string' },
+  backend: { type: 'string' },
+  json: { type: 'boolean' },
+  'print-spec': { type: 'boolean' },
+} as const;
+
 export function required(values: Record<string, unknown>, name: string): string {
   const v = values[name];
   if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`, `--${name}`);

@@ -10,30 +10,16 @@ import type { LabEngine } from './engine';
 import { EngineStateError } from './errors';
 import { installErrorTransfer } from './worker-errors';
 import { createWebEngine, type WebEngineOptions } from './web';
-import type { ChatMessage, Dtype, LoadProgress, Logits, ModelInfo, SeqId, StepOptions, Template } from './types';
+import type { Dtype, Engine, LoadProgress, Logits, ModelInfo } from './types';
 
-export interface ModelWorkerApi {
+/** The engine's API (minus `load`, whose options cross the boundary one by one), and the worker's own
+ *  `init` and `ping`. */
+export interface ModelWorkerApi extends Omit<Engine, 'load'> {
   init(options: WebEngineOptions): Promise<void>;
   /** The heartbeat: answered whenever the worker's thread is free (WorkerEngine declares it dead when a
    *  ping goes unanswered too long). */
   ping(): Promise<true>;
   load(source: string, dtype: Dtype | undefined, onProgress?: (p: LoadProgress) => void, files?: Map<string, Blob>, thinking?: boolean): Promise<ModelInfo>;
-  info(): Promise<ModelInfo>;
-  encode(text: string, template?: Template): Promise<number[]>;
-  encodeContinuation(text: string): Promise<number[]>;
-  renderChat(messages: ChatMessage[], addGenerationPrompt: boolean): Promise<string>;
-  decode(ids: number[], options?: { skipSpecial?: boolean }): Promise<string>;
-  tokenTexts(ids: number[]): Promise<string[]>;
-  findTokens(query: string, limit?: number): Promise<number[]>;
-  score(ids: number[]): Promise<Logits>;
-  createSequence(ids: number[], options?: StepOptions): Promise<{ seq: SeqId; logits: Logits }>;
-  step(seq: SeqId, ids: number[], options?: StepOptions): Promise<Logits>;
-  stepBatch(seqs: SeqId[], ids: number[][], options?: StepOptions): Promise<Logits>;
-  fork(seq: SeqId): Promise<SeqId>;
-  tokens(seq: SeqId): Promise<number[]>;
-  release(seq: SeqId): Promise<void>;
-  liveSequences(): Promise<number>;
-  dispose(): Promise<void>;
 }
 
 function moved(l: Logits): Logits {

@@ -1,10 +1,9 @@
-import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabEngine } from '../engine/engine';
-import { createNodeEngine } from '../engine/node';
 import { seededRandom } from './distributions';
 import { compare, compareJson, comparePositionsCsv, contextText, fitGamma, neutralControls, shiftClass, urialContext } from './compare';
 import { NEUTRAL_PASSAGES } from './neutral-text';
+import { useLabPair } from './testing/lab-pair';
 
 /** Independent computations from raw logits (plain loops, no shared helpers). */
 function logProbs(row: Float32Array): number[] {
@@ -37,16 +36,7 @@ describe('classes and sharpening', () => {
 describe('compare on the lab pair', () => {
   let base: LabEngine;
   let tuned: LabEngine;
-  beforeAll(async () => {
-    base = createNodeEngine('node');
-    tuned = createNodeEngine('node');
-    await base.load(resolve('models/lab-base'));
-    await tuned.load(resolve('models/lab-sft'));
-  });
-  afterAll(async () => {
-    await base.dispose();
-    await tuned.dispose();
-  });
+  useLabPair((p) => ({ base, tuned } = p));
 
   it('every figure matches an independent computation from raw logits', async () => {
     const prompt = 'Are bugs real?';

@@ -1,10 +1,9 @@
-import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../engine/engine';
-import { createNodeEngine } from '../engine/node';
 import type { Engine } from '../engine/types';
 import { DEFAULT_SAMPLING } from './distributions';
 import { drawUniform, lookupToken, Loom, parsePath, rankBucket, sameTokenizer, serializePath, stepDistribution } from './loom';
+import { useLabPair } from './testing/lab-pair';
 
 /** log-softmax in float64, written here independently of src/lab. */
 function refLogSoftmax(row: ArrayLike<number>): number[] {
@@ -108,17 +107,9 @@ describe('the loom on the lab pair', () => {
   let base: LabEngine;
   let prompt: number[];
 
+  useLabPair((p) => ({ base, tuned } = p));
   beforeAll(async () => {
-    tuned = createNodeEngine('node');
-    base = createNodeEngine('node');
-    await tuned.load(resolve('models/lab-sft'));
-    await base.load(resolve('models/lab-base'));
     prompt = await tuned.encode('The old man looked at the', 'none');
-  });
-
-  afterAll(async () => {
-    await tuned?.dispose();
-    await base?.dispose();
   });
 
   /** Next-token logits after `ids` from one teacher-forced scoring pass. */

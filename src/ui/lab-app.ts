@@ -9,6 +9,8 @@ import {
   ContextUndoEvent,
   LoadCancelEvent,
   LoadRetryEvent,
+  NextInputsEvent,
+  NextReportEvent,
   PairReloadEvent,
   PairLoadEvent,
   PromptInputEvent,
@@ -22,10 +24,9 @@ import {
 import { LabController } from './lab-controller';
 import { deliverToView, openSpecOnLoad, saveNote, viewIdOf, type Delivery, type LibraryNote } from './library-link';
 import { readParams, updateQuery, VIEWS, type ViewId } from './params';
-import { shared } from './styles';
+import { cardStyle, shared } from './styles';
 import './family-panel';
 import './pair-chooser';
-import { NextInputsEvent, NextReportEvent } from './views/next/next-events';
 import './views/next/next-view';
 import './views/explore/explore-view';
 import './views/compare/compare-view';
@@ -56,11 +57,7 @@ export class LabApp extends LitElement {
         color: var(--muted);
       }
       .card {
-        background: var(--surface);
-        border: 1px solid var(--border);
-        border-radius: 10px;
-        padding: 0.75rem 1rem;
-        margin-top: 0.8rem;
+        ${cardStyle}
       }
       .note {
         margin: 0.4rem 0 0;

@@ -94,6 +94,30 @@ export const shared = css`
 `;
 
 /** Tables of results in the views: compact, numbers right-aligned with `.num`, small caps headers. */
+/** A card (a panel of a view, declarations for a rule's body): the surface colour, a border, a gap above. */
+export const cardStyle = css`
+  background: var(--surface);
+  border: 1px solid var(--border);
+  border-radius: 10px;
+  padding: 0.75rem 1rem;
+  margin-top: 0.8rem;
+`;
+
+/** A token shown as a chip (the declarations, for a rule's body): one line, cut with an ellipsis when its
+ *  cell is narrower, on the token background. */
+export const tokenChip = css`
+  display: inline-block;
+  max-width: 100%;
+  overflow: hidden;
+  text-overflow: ellipsis;
+  white-space: pre;
+  vertical-align: bottom;
+  background: var(--token-bg);
+  border: 1px solid var(--border);
+  border-radius: 4px;
+  padding: 0 0.3rem;
+`;
+
 export const resultTable = css`
   table {
     width: 100%;

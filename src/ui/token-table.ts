@@ -11,7 +11,7 @@ import { visibleToken } from '../lab/tokens';
 import { TokenChooseEvent } from './events';
 import { formatNumber, formatPercent } from './format';
 import type { Side } from './params';
-import { inlineStyle, shared } from './styles';
+import { inlineStyle, shared, tokenChip } from './styles';
 
 @customElement('token-table')
 export class TokenTable extends LitElement {
@@ -76,16 +76,7 @@ export class TokenTable extends LitElement {
         color: var(--muted);
       }
       td.token code {
-        display: inline-block;
-        max-width: 100%;
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: pre;
-        vertical-align: bottom;
-        background: var(--token-bg);
-        border: 1px solid var(--border);
-        border-radius: 4px;
-        padding: 0 0.3rem;
+        ${tokenChip}
       }
       .bar-track {
         height: 0.7rem;

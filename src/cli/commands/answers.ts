@@ -2,10 +2,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseChoices } from '../../lab/answers';
 import { answersRunner, answersSpec, type AnswersSpec } from '../../lab/experiments/answers';
-import { splitRevision } from '../../lab/experiments/model-ref';
 import { visibleToken } from '../../lab/tokens';
-import { checkContext, choice, intOption, LIMITS, parse, positiveOption, required, table, textOption, UsageError } from '../args';
+import { checkContext, choice, intOption, LIMITS, ONE_SIDE_FLAGS, parse, positiveOption, required, table, textOption, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
+import { cliModelRef } from '../spec-models';
 
 export const usage = `lab answers --model <m> --prompt "<p>" [--template none|chat] (--choices 1..100 | --choices-file F)
            [--frame "<text>" | --frame auto] [--prefix " "] [--suffix ""] [--temperature T]
@@ -24,9 +24,7 @@ export const usage = `lab answers --model <m> --prompt "<p>" [--template none|ch
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const v = parse(argv, {
-    model: { type: 'string' },
-    prompt: { type: 'string' },
-    template: { type: 'string' },
+    ...ONE_SIDE_FLAGS,
     choices: { type: 'string' },
     'choices-file': { type: 'string' },
     prefix: { type: 'string' },
@@ -36,11 +34,6 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     free: { type: 'string' },
     match: { type: 'string' },
     'max-tokens': { type: 'string' },
-    seed: { type: 'string' },
-    side: { type: 'string' },
-    backend: { type: 'string' },
-    json: { type: 'boolean' },
-    'print-spec': { type: 'boolean' },
   });
   const model = required(v, 'model');
   const prompt = textOption(v, 'prompt');
@@ -80,7 +73,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const backend = backendOption(v);
   const frameFlag = v['frame'] as string | undefined;
   const spec: AnswersSpec = answersSpec({
-    models: { [side]: { ...splitRevision(model), dtype: null, backend } },
+    models: { [side]: cliModelRef(model, backend) },
     prompt,
     seed,
     settings: {

@@ -1,10 +1,10 @@
 /** `lab inject`: injection-recovery traces. */
 import { injectRunner, injectSpec, type InjectSpec } from '../../lab/experiments/inject';
-import { splitRevision } from '../../lab/experiments/model-ref';
 import { continuationDiff, INJECT_DEFAULTS } from '../../lab/inject';
 import { visibleToken } from '../../lab/tokens';
-import { checkContext, choice, intOption, LIMITS, parse, required, table, textOption, UsageError } from '../args';
+import { checkContext, choice, intOption, LIMITS, ONE_SIDE_FLAGS, parse, required, table, textOption, UsageError } from '../args';
 import { backendOption, openModel, type CommandContext } from '../context';
+import { cliModelRef } from '../spec-models';
 
 export const usage = `lab inject --model <m> --prompt "<p>" [--template none|chat] --after-tokens K --injection "<text>"
            [--steps N] [--window W] [--run R] [--threshold X] [--rel-threshold r] [--seed S [--runs N]]
@@ -32,9 +32,7 @@ const num = (x: number | null, digits = 4) => (x === null ? '—' : x.toFixed(di
 
 export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const v = parse(argv, {
-    model: { type: 'string' },
-    prompt: { type: 'string' },
-    template: { type: 'string' },
+    ...ONE_SIDE_FLAGS,
     'after-tokens': { type: 'string' },
     injection: { type: 'string' },
     steps: { type: 'string' },
@@ -42,12 +40,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
     run: { type: 'string' },
     threshold: { type: 'string' },
     'rel-threshold': { type: 'string' },
-    seed: { type: 'string' },
     runs: { type: 'string' },
-    side: { type: 'string' },
-    backend: { type: 'string' },
-    json: { type: 'boolean' },
-    'print-spec': { type: 'boolean' },
   });
   const model = required(v, 'model');
   const prompt = textOption(v, 'prompt');
@@ -68,7 +61,7 @@ export async function run(argv: string[], ctx: CommandContext): Promise<void> {
   const side = choice(v, 'side', ['base', 'tuned'] as const, 'base');
   const backend = backendOption(v);
   const spec: InjectSpec = injectSpec({
-    models: { [side]: { ...splitRevision(model), dtype: null, backend } },
+    models: { [side]: cliModelRef(model, backend) },
     prompt,
     seed: seed ?? 0,
     settings: {

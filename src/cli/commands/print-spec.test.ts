@@ -3,12 +3,11 @@
  * runner's strict validator accepts (and loads no model: a missing model folder does not matter), and
  * `--json` prints exactly the runner's result data for that spec.
  */
-import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabEngine } from '../../engine/engine';
-import { createNodeEngine } from '../../engine/node';
 import { compareRunner } from '../../lab/experiments/compare';
 import { sweepRunner } from '../../lab/experiments/sweep';
+import { useLabPair } from '../../lab/testing/lab-pair';
 import { main } from '../main';
 
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -21,17 +20,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
 let base: LabEngine;
 let tuned: LabEngine;
 
-beforeAll(async () => {
-  base = createNodeEngine('node');
-  tuned = createNodeEngine('node');
-  await base.load(resolve('models/lab-base'));
-  await tuned.load(resolve('models/lab-sft'));
-});
-
-afterAll(async () => {
-  await base?.dispose();
-  await tuned?.dispose();
-});
+useLabPair((p) => ({ base, tuned } = p));
 
 describe('lab compare --print-spec / --json', () => {
   it('prints a valid spec without loading a model', async () => {

@@ -5,19 +5,15 @@
  * equals `answersAt` at each temperature; spec and result validate, survive a JSON round trip, and bad input
  * is refused with the JSON path. The CLI's `--print-spec` validates and its `--json` equals the runner's data.
  */
-import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as answersCli } from '../../cli/commands/answers';
-import type { LabEngine } from '../../engine/engine';
-import { createNodeEngine } from '../../engine/node';
 import { answersAt, findFrame, freeAnswers, parseChoices, scoreAnswers } from '../answers';
+import { dataErrorPath, LAB_PAIR_DIRS as MODELS, useLabPair } from '../testing/lab-pair';
 import { answersHeadline, answersRunner, answersSpec, SLIDER_TEMPERATURES, type AnswersSettings, type AnswersSpec } from './answers';
 import { runnerFor } from './registry';
-import { ExperimentDataError } from './types';
 
 const PROMPT = 'Simulate a six-sided die roll. The result is:';
-const MODELS = { base: resolve('models/lab-base'), tuned: resolve('models/lab-sft') } as const;
-const engines: { base?: LabEngine; tuned?: LabEngine } = {};
+const engines = useLabPair();
 
 function settings(over: Partial<AnswersSettings> = {}): AnswersSettings {
   return {
@@ -43,27 +39,6 @@ function spec(over: Partial<AnswersSettings> = {}, seed = 0): AnswersSpec {
     settings: settings(over),
   });
 }
-
-function pathOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ExperimentDataError);
-    return (err as ExperimentDataError).path;
-  }
-  throw new Error('did not throw');
-}
-
-beforeAll(async () => {
-  for (const side of ['base', 'tuned'] as const) {
-    engines[side] = createNodeEngine('node');
-    await engines[side]!.load(MODELS[side]);
-  }
-});
-
-afterAll(async () => {
-  for (const e of Object.values(engines)) await e?.dispose();
-});
 
 describe('answers runner', () => {
   it('is registered; each side equals scoreAnswers + answersAt (typed frame, own opener), re-tempered exactly', async () => {
@@ -118,7 +93,7 @@ describe('answers runner', () => {
     const bad = (f: (x: Record<string, any>) => void) => {
       const x = structuredClone(good);
       f(x);
-      return pathOf(() => answersRunner.validateSpec(x));
+      return dataErrorPath(() => answersRunner.validateSpec(x));
     };
     expect(bad((x) => (x.settings.choices = '6..1'))).toBe('spec.settings.choices');
     expect(bad((x) => (x.settings.temperature = 0))).toBe('spec.settings.temperature');
@@ -131,8 +106,8 @@ describe('answers runner', () => {
     expect(bad((x) => (x.settings.sides = []))).toBe('spec.settings.sides');
     expect(bad((x) => (x.models.base.dtype = 'fp64'))).toBe('spec.models.base.dtype');
     const result = { kind: 'answers', version: 1, data: { base: { context: [1], frame: { text: '', ids: [], found: 'none' }, temperature: 1, choices: [{ text: 'a', ids: [1], logp: -1, prob: 2, prob_exclusive: 0.3, share: 1 }] } } };
-    expect(pathOf(() => answersRunner.validateResult(result))).toBe('result.data.base.choices[0].prob');
-    expect(pathOf(() => answersRunner.validateResult({ ...result, version: 7 }))).toBe('result.version');
+    expect(dataErrorPath(() => answersRunner.validateResult(result))).toBe('result.data.base.choices[0].prob');
+    expect(dataErrorPath(() => answersRunner.validateResult({ ...result, version: 7 }))).toBe('result.version');
   });
 });
 

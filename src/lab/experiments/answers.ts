@@ -13,8 +13,9 @@
  */
 import type { Engine, Template } from '../../engine/types';
 import { answersAt, exclusiveLogps, findFrame, freeAnswers, normalizedShares, normalizedStats, parseChoices, scoreAnswers, type AnswerScores, type FreeAnswers, type NormalizedStats } from '../answers';
-import { readResultEnvelope, readResultSides, readSpecEnvelope, repoName, shortText } from './envelope';
+import { readPerSide, readResultEnvelope, readResultSides, readSides, readSpecEnvelope, repoName, shortText } from './envelope';
 import { read } from './json-safety';
+import { engineFor, settleAll } from './settle';
 import { ExperimentDataError, RESULT_VERSION, SPEC_VERSION, type ResultEnvelope, type RunContext, type Runner, type SpecEnvelope } from './types';
 
 export type Side = 'base' | 'tuned';
@@ -95,13 +96,6 @@ export type AnswersData = Partial<Record<Side, AnswersSide>>;
 export type AnswersResultEnvelope = ResultEnvelope<'answers', AnswersData>;
 
 // ------------------------------------------------------------------------------------------ run
-
-async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
-  const r = await Promise.allSettled(promises);
-  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failed) throw failed.reason;
-  return r.map((x) => (x as PromiseFulfilledResult<T>).value);
-}
 
 /** The candidate list of a settings' `choices` (a RangeError says why when it is not valid). */
 export function choicesOf(s: Pick<AnswersSettings, 'choices'>): string[] {
@@ -188,11 +182,7 @@ async function runSide(engine: Engine, side: Side, spec: AnswersSpec, choices: s
 export async function runAnswers(spec: AnswersSpec, ctx: RunContext): Promise<AnswersResultEnvelope> {
   const s = spec.settings;
   const choices = choicesOf(s);
-  const engines = s.sides.map((side) => {
-    const e = ctx.engines[side];
-    if (!e) throw new RangeError(`the ${side} model must be loaded first`);
-    return e;
-  });
+  const engines = s.sides.map((side) => engineFor(ctx, side));
   const progress: Record<string, { done: number; total: number }> = {};
   const message = s.free ? 'Scoring every candidate, then sampling free answers…' : 'Scoring every candidate…';
   const report = (side: Side) => (done: number, total: number) => {
@@ -208,25 +198,6 @@ export async function runAnswers(spec: AnswersSpec, ctx: RunContext): Promise<An
 }
 
 // ------------------------------------------------------------------------------------ validation
-
-function readSides(x: unknown, path: string): Side[] {
-  const a = read.array(x, path, 2);
-  if (a.length === 0) throw new ExperimentDataError('must name at least one side', path);
-  const out = a.map((v, i) => read.oneOf(v, `${path}[${i}]`, SIDES));
-  if (new Set(out).size !== out.length) throw new ExperimentDataError('names a side twice', path);
-  return out;
-}
-
-function readPerSide<T>(x: unknown, path: string, sides: Side[], each: (v: unknown, p: string) => T): Partial<Record<Side, T>> {
-  const o = read.object(x, path);
-  const out: Partial<Record<Side, T>> = {};
-  for (const k of Object.keys(o)) if (!(SIDES as readonly string[]).includes(k)) throw new ExperimentDataError('only "base" and "tuned" are known', `${path}.${k}`);
-  for (const side of sides) {
-    if (!(side in o)) throw new ExperimentDataError(`is missing (the ${side} side runs)`, `${path}.${side}`);
-    out[side] = each(o[side], `${path}.${side}`);
-  }
-  return out;
-}
 
 function positive(x: unknown, path: string, max: number): number {
   const t = read.number(x, path, 0, max);

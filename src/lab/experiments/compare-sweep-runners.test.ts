@@ -4,14 +4,13 @@
  * `lab compare/sweep --json`) give for the same settings; specs and results round-trip JSON; the strict
  * validators refuse bad input naming the path.
  */
-import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabEngine } from '../../engine/engine';
-import { createNodeEngine } from '../../engine/node';
 import { compare, compareJson, contextIds } from '../compare';
 import { generate } from '../generate';
 import { entropy } from '../distributions';
 import { histogram, sweep, ownAnswers, matchingTemperatureAlong } from '../sweep';
+import { useLabPair } from '../testing/lab-pair';
 import { compareRunner, compareSpec, validateCompareResult, validateCompareSpec, type CompareSpec } from './compare';
 import { runnerFor } from './registry';
 import { sweepRunner, sweepSpec, validateSweepResult, validateSweepSpec, type SweepData } from './sweep';
@@ -22,17 +21,7 @@ let tuned: LabEngine;
 const ref = (repo: string): ModelRef => ({ repo, revision: null, dtype: null, backend: 'node' });
 const MODELS = { base: ref('models/lab-base'), tuned: ref('models/lab-sft') };
 
-beforeAll(async () => {
-  base = createNodeEngine('node');
-  tuned = createNodeEngine('node');
-  await base.load(resolve('models/lab-base'));
-  await tuned.load(resolve('models/lab-sft'));
-});
-
-afterAll(async () => {
-  await base?.dispose();
-  await tuned?.dispose();
-});
+useLabPair((p) => ({ base, tuned } = p));
 
 /** Throws ExperimentDataError whose path is `path`. */
 function rejects(f: () => unknown, path: string, message?: RegExp): void {

@@ -82,3 +82,24 @@ export function readResultSides<T>(x: unknown, path: string, readSide: (x: unkno
   if (!Object.keys(out).length) throw new ExperimentDataError('holds no side', path);
   return out;
 }
+
+/** A settings' `sides` list: one or both of "base" and "tuned", each at most once. */
+export function readSides(x: unknown, path: string): SpecSide[] {
+  const a = read.array(x, path, 2);
+  if (a.length === 0) throw new ExperimentDataError('must name at least one side', path);
+  const out = a.map((v, i) => read.oneOf(v, `${path}[${i}]`, SPEC_SIDES));
+  if (new Set(out).size !== out.length) throw new ExperimentDataError('names a side twice', path);
+  return out;
+}
+
+/** A per-side setting (`{base?, tuned?}`): only those keys, one for every side in `sides`, each read by `each`. */
+export function readPerSide<T>(x: unknown, path: string, sides: readonly SpecSide[], each: (v: unknown, p: string) => T): Partial<Record<SpecSide, T>> {
+  const o = read.object(x, path);
+  const out: Partial<Record<SpecSide, T>> = {};
+  for (const k of Object.keys(o)) if (!(SPEC_SIDES as readonly string[]).includes(k)) throw new ExperimentDataError('only "base" and "tuned" are known', `${path}.${k}`);
+  for (const side of sides) {
+    if (!(side in o)) throw new ExperimentDataError(`is missing (the ${side} side runs)`, `${path}.${side}`);
+    out[side] = each(o[side], `${path}.${side}`);
+  }
+  return out;
+}

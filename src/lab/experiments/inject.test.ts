@@ -6,19 +6,15 @@
  * input is refused with the JSON path of the offending value. The CLI's `--print-spec` validates and its
  * `--json` equals `runner.run(spec).data`.
  */
-import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as injectCli } from '../../cli/commands/inject';
-import type { LabEngine } from '../../engine/engine';
-import { createNodeEngine } from '../../engine/node';
 import { continuationDiff, injectTrace, recoveryHeatmap, sampledTraces, stopIdsFor, traceBand } from '../inject';
+import { dataErrorPath, LAB_PAIR_DIRS as MODELS, useLabPair } from '../testing/lab-pair';
 import { injectHeadline, injectRunner, injectSpec, type InjectSettings, type InjectSpec } from './inject';
 import { runnerFor } from './registry';
-import { ExperimentDataError } from './types';
 
 const PROMPT = "Write a toast for my best friend's wedding.";
-const MODELS = { base: resolve('models/lab-base'), tuned: resolve('models/lab-sft') } as const;
-const engines: { base?: LabEngine; tuned?: LabEngine } = {};
+const engines = useLabPair();
 
 function settings(over: Partial<InjectSettings> = {}): InjectSettings {
   return {
@@ -47,28 +43,6 @@ function spec(over: Partial<InjectSettings> = {}, seed = 0): InjectSpec {
     settings: settings(over),
   });
 }
-
-/** The ExperimentDataError's path when `f` throws one. */
-function pathOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ExperimentDataError);
-    return (err as ExperimentDataError).path;
-  }
-  throw new Error('did not throw');
-}
-
-beforeAll(async () => {
-  for (const side of ['base', 'tuned'] as const) {
-    engines[side] = createNodeEngine('node');
-    await engines[side]!.load(MODELS[side]);
-  }
-});
-
-afterAll(async () => {
-  for (const e of Object.values(engines)) await e?.dispose();
-});
 
 describe('inject runner', () => {
   it('is registered, and greedy results equal injectTrace per side, with the texts the view shows', async () => {
@@ -137,7 +111,7 @@ describe('inject runner', () => {
     const bad = (f: (x: Record<string, any>) => void) => {
       const x = structuredClone(good);
       f(x);
-      return pathOf(() => injectRunner.validateSpec(x));
+      return dataErrorPath(() => injectRunner.validateSpec(x));
     };
     expect(bad((x) => (x.settings.steps = 0))).toBe('spec.settings.steps');
     expect(bad((x) => (x.settings.threshold = 0))).toBe('spec.settings.threshold');
@@ -152,9 +126,9 @@ describe('inject runner', () => {
     expect(bad((x) => (x.prompt = '  '))).toBe('spec.prompt');
     expect(() => injectRunner.validateSpec({ ...good, settings: { ...good.settings, window: Infinity } })).toThrow(/not a finite number/);
     const result = { kind: 'inject', version: 1, data: { tuned: { outcome: 'recovered' } } };
-    expect(pathOf(() => injectRunner.validateResult(result))).toMatch(/^result\.data\.tuned\./);
-    expect(pathOf(() => injectRunner.validateResult({ kind: 'inject', version: 1, data: {} }))).toBe('result.data');
-    expect(pathOf(() => injectRunner.validateResult(JSON.parse('{"kind":"inject","version":1,"data":{"__proto__":{}}}')))).toBe('result.data');
+    expect(dataErrorPath(() => injectRunner.validateResult(result))).toMatch(/^result\.data\.tuned\./);
+    expect(dataErrorPath(() => injectRunner.validateResult({ kind: 'inject', version: 1, data: {} }))).toBe('result.data');
+    expect(dataErrorPath(() => injectRunner.validateResult(JSON.parse('{"kind":"inject","version":1,"data":{"__proto__":{}}}')))).toBe('result.data');
   });
 });
 

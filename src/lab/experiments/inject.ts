@@ -12,8 +12,9 @@
  */
 import type { Engine, Template } from '../../engine/types';
 import { continuationDiff, injectTrace, recoveryHeatmap, sampledTraces, stopIdsFor, traceBand, type InjectOptions, type InjectResult, type Outcome, type TraceBand, type TracePoint, type TracedRun } from '../inject';
-import { readResultEnvelope, readResultSides, readSpecEnvelope, repoName, shortText } from './envelope';
+import { readPerSide, readResultEnvelope, readResultSides, readSides, readSpecEnvelope, repoName, shortText } from './envelope';
 import { read } from './json-safety';
+import { engineFor, settleAll } from './settle';
 import { ExperimentDataError, RESULT_VERSION, SPEC_VERSION, type ResultEnvelope, type RunContext, type Runner, type SpecEnvelope } from './types';
 
 export type Side = 'base' | 'tuned';
@@ -118,19 +119,6 @@ export const INJECT_SPEC_DEFAULTS: Omit<InjectSettings, 'sides' | 'templates' | 
 
 // ------------------------------------------------------------------------------------------ run
 
-async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
-  const r = await Promise.allSettled(promises);
-  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failed) throw failed.reason;
-  return r.map((x) => (x as PromiseFulfilledResult<T>).value);
-}
-
-function engineFor(ctx: RunContext, side: Side): Engine {
-  const e = ctx.engines[side];
-  if (!e) throw new RangeError(`the ${side} model must be loaded first`);
-  return e;
-}
-
 /** The room the clean and the injected runs need after the prompt (the CLI's --steps check says the same). */
 async function checkRoom(engine: Engine, side: Side, promptTokens: number, s: InjectSettings, afterTokens: number, injection: string): Promise<void> {
   if (promptTokens === 0) throw new RangeError('the prompt encodes to no tokens');
@@ -222,25 +210,6 @@ export async function runInject(spec: InjectSpec, ctx: RunContext): Promise<Inje
 }
 
 // ------------------------------------------------------------------------------------ validation
-
-function readSides(x: unknown, path: string): Side[] {
-  const a = read.array(x, path, 2);
-  if (a.length === 0) throw new ExperimentDataError('must name at least one side', path);
-  const out = a.map((v, i) => read.oneOf(v, `${path}[${i}]`, SIDES));
-  if (new Set(out).size !== out.length) throw new ExperimentDataError('names a side twice', path);
-  return out;
-}
-
-function readPerSide<T>(x: unknown, path: string, sides: Side[], each: (v: unknown, p: string) => T): Partial<Record<Side, T>> {
-  const o = read.object(x, path);
-  const out: Partial<Record<Side, T>> = {};
-  for (const k of Object.keys(o)) if (!(SIDES as readonly string[]).includes(k)) throw new ExperimentDataError('only "base" and "tuned" are known', `${path}.${k}`);
-  for (const side of sides) {
-    if (!(side in o)) throw new ExperimentDataError(`is missing (the ${side} side runs)`, `${path}.${side}`);
-    out[side] = each(o[side], `${path}.${side}`);
-  }
-  return out;
-}
 
 export function readInjectSettings(x: unknown, path: string): InjectSettings {
   const o = read.object(x, path);

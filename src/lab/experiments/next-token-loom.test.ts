@@ -3,12 +3,11 @@
  * existing next-token code gives and independent softmax / entropy / KL computed here from the engine's
  * logits; validators reject bad input with a JSON path; results survive a JSON round trip.
  */
-import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { LabEngine } from '../../engine/engine';
-import { createNodeEngine } from '../../engine/node';
 import { nextTokenView } from '../next-token';
 import { forgetPrefix } from '../next-token';
+import { useLabPair } from '../testing/lab-pair';
 import { parseJsonText } from './json-safety';
 import { loomRunner, type LoomSpec } from './loom';
 import { nextTokenRunner, runNextToken, type NextTokenSpec } from './next-token';
@@ -20,17 +19,7 @@ let tuned: LabEngine;
 const ref = (repo: string): ModelRef => ({ repo, revision: null, dtype: 'fp32', backend: 'node' });
 const PROMPT = 'The old man looked at the';
 
-beforeAll(async () => {
-  base = createNodeEngine('node');
-  tuned = createNodeEngine('node');
-  await base.load(resolve('models/lab-base'));
-  await tuned.load(resolve('models/lab-sft'));
-});
-
-afterAll(async () => {
-  await base?.dispose();
-  await tuned?.dispose();
-});
+useLabPair((p) => ({ base, tuned } = p));
 
 /** log-softmax in float64, written here independently of src/lab. */
 function logSoftmax64(row: ArrayLike<number>): number[] {

@@ -16,6 +16,7 @@ import { exactCurves, histogram, matchingTemperature, matchingTemperatureAlong, 
 import { quoteTitle, shortModelName } from './compare';
 import { readResultEnvelope, readSpecEnvelope } from './envelope';
 import { read } from './json-safety';
+import { settleAll } from './settle';
 import { ExperimentDataError, RESULT_VERSION, SPEC_VERSION, type ResultEnvelope, type RunContext, type Runner, type SpecEnvelope } from './types';
 
 export type SweepSide = 'base' | 'tuned';
@@ -115,15 +116,6 @@ export interface SweepRunContext extends RunContext {
 }
 
 // ------------------------------------------------------------------------------------------- running
-
-/** Like Promise.all, but waits for every promise to settle before rejecting with the first error, so
- *  nothing still runs after a cancel. */
-async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
-  const r = await Promise.allSettled(promises);
-  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failed) throw failed.reason;
-  return r.map((x) => (x as PromiseFulfilledResult<T>).value);
-}
 
 /** The grouping of a setting, resolved over the texts (for `auto`). */
 export function resolveGrouping(g: SweepGroupingSetting, texts: string[]): { regex?: RegExp; words?: number; label: string } {

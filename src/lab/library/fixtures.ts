@@ -1,10 +1,14 @@
 /**
  * Small specs, results and records for the library's tests (unit and browser). Plain data, no DOM.
- * Specs and results are real runs (./fixture-runs.ts) so they pass every kind's strict validators; only
- * next-token and loom records reuse a compare run relabelled (envelope-only tests).
+ * Specs and results are real runs so they pass every kind's strict validators; only next-token and loom
+ * records reuse a compare run relabelled (envelope-only tests).
+ *
+ * The real runs (./fixture-runs.json): per kind, the spec and result that `lab run --json` printed for small
+ * settings on the lab-grown pair (compare, sweep: lab-base vs lab-sft; inject, answers: lab-sft alone).
+ * Regenerate with `lab <kind> … --print-spec > s.json && lab run s.json --json` (see the settings in each spec).
  */
 import type { ExperimentKind, ResultEnvelope, RunRecord, SpecEnvelope } from '../experiments/types';
-import { REAL_RUNS } from './fixture-runs';
+import REAL_RUNS from './fixture-runs.json';
 
 export const LAB_BASE = { repo: './models/lab-base/', revision: null, dtype: 'fp32', backend: 'wasm' } as const;
 export const LAB_SFT = { repo: './models/lab-sft/', revision: null, dtype: 'fp32', backend: 'wasm' } as const;

@@ -7,7 +7,7 @@
 import { LitElement, css } from 'lit';
 import { property } from 'lit/decorators.js';
 import type { Engine, ModelInfo } from '../../engine/types';
-import { shared } from '../styles';
+import { cardStyle, shared } from '../styles';
 
 export type ViewState = 'idle' | 'running' | 'done' | 'error';
 
@@ -19,11 +19,7 @@ export abstract class PairView extends LitElement {
         display: block;
       }
       .card {
-        background: var(--surface);
-        border: 1px solid var(--border);
-        border-radius: 10px;
-        padding: 0.75rem 1rem;
-        margin-top: 0.8rem;
+        ${cardStyle}
       }
       .error {
         color: var(--error, #b00020);

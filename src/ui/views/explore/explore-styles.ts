@@ -1,5 +1,6 @@
 /** The Explore view's styles (the stage, the coloured text, the distribution tables, the tree, a stored path). */
 import { css } from 'lit';
+import { tokenChip } from '../../styles';
 
 export const exploreStyles = css`
   .form {
@@ -219,16 +220,7 @@ export const exploreStyles = css`
     color: var(--muted);
   }
   code.t {
-    display: inline-block;
-    max-width: 100%;
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: pre;
-    vertical-align: bottom;
-    background: var(--token-bg);
-    border: 1px solid var(--border);
-    border-radius: 4px;
-    padding: 0 0.3rem;
+    ${tokenChip}
   }
   .bar-track {
     height: 0.65rem;

@@ -19,7 +19,7 @@ import { downloadText } from '../../download';
 import { RunOpenEvent } from '../../events';
 import { copySpecLink } from '../../library-link';
 import { formatBytes } from '../../format';
-import { shared } from '../../styles';
+import { cardStyle, shared } from '../../styles';
 import './library-compare';
 import { libraryChanged, onLibraryChanged, pageLibrary } from './library-sync';
 
@@ -46,11 +46,7 @@ export class LibraryView extends LitElement {
         display: block;
       }
       .card {
-        background: var(--surface);
-        border: 1px solid var(--border);
-        border-radius: 10px;
-        padding: 0.75rem 1rem;
-        margin-top: 0.8rem;
+        ${cardStyle}
       }
       .card.over {
         border-color: var(--accent);

@@ -26,13 +26,12 @@ import { modelRefOf } from '../../../lab/experiments/model-ref';
 import { nextTokenRunner, nextTokenSides, type AppendedToken, type NextTokenData, type NextTokenSpec } from '../../../lab/experiments/next-token';
 import { SPEC_VERSION, type ResultEnvelope, type RunRecord, type SpecEnvelope } from '../../../lab/experiments/types';
 import { visibleToken } from '../../../lab/tokens';
-import { ModelStepEvent, RunFinishedEvent, TokenChooseEvent } from '../../events';
+import { ModelStepEvent, NextInputsEvent, NextReportEvent, RunFinishedEvent, TokenChooseEvent } from '../../events';
 import type { SideView } from '../../model-panel';
 import type { SlotState } from '../../model-slot';
 import { SIDES, type Side } from '../../params';
 import { RunLifecycle } from '../../run-lifecycle';
 import { PairView } from '../pair-view';
-import { NextInputsEvent, NextReportEvent } from './next-events';
 import '../../model-panel';
 import '../../prompt-editor';
 

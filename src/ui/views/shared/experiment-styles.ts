@@ -237,11 +237,5 @@ export function parseWhole(raw: string, what: string, min: number, max: number):
   return n;
 }
 
-/** Like Promise.all, but waits for every promise to settle before rejecting with the first error, so
- *  nothing is still running (and updating the view) after a cancel. */
-export async function settleAll<T>(promises: Promise<T>[]): Promise<T[]> {
-  const r = await Promise.allSettled(promises);
-  const failed = r.find((x): x is PromiseRejectedResult => x.status === 'rejected');
-  if (failed) throw failed.reason;
-  return r.map((x) => (x as PromiseFulfilledResult<T>).value);
-}
+/** Like Promise.all, but waits for every promise to settle (one helper for the runners and the views). */
+export { settleAll } from '../../../lab/experiments/settle';
