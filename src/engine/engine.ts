@@ -26,7 +26,7 @@ import { blobSource, checkOnnxBytes, onnxFileFor, readJson, type FileSource } fr
 import { rowProblem } from './logits-check';
 import { float16Use, rotaryCacheLength } from './onnx-proto';
 import { LabTokenizer } from './tokenizer';
-import { inspectGraph, kvBits, toFloat32, trustedContext, type GraphInterface } from './graph-interface';
+import { backendProblem, inspectGraph, kvBits, toFloat32, trustedContext, type GraphInterface } from './graph-interface';
 import type {
   Backend,
   ChatMessage,
@@ -336,6 +336,11 @@ export class LabEngine implements Engine {
       presentOf.set(p, present);
     }
     const graph = inspectGraph(session, weights, { dtype, numKvHeads, headDim });
+    const wrongHere = backendProblem(graph, runtime.backend, dtype);
+    if (wrongHere) {
+      await session.release?.();
+      throw new BackendError(runtime.backend, wrongHere);
+    }
     // A rotary cache shorter than config.json's context bounds the context: past it the graph's attention
     // op fails (or, in some kernels, reads out of range), so the engine refuses with ContextOverflowError.
     let graphContext = contextLength;
@@ -707,7 +712,8 @@ export class LabEngine implements Engine {
       attention_mask: new T('int64', attention, [B, P + L]),
     };
     if (m.hasPositionIds) feeds['position_ids'] = new T('int64', positions, [B, L]);
-    if (m.hasCacheBranch) feeds['use_cache_branch'] = new T('bool', new Uint8Array([P > 0 ? 1 : 0]), [1]);
+    // (a merged decoder: its with-past branch once there is a past; the branch without reads no past inputs)
+    if (m.hasCacheBranch) feeds['use_cache_branch'] = new T('bool', new Uint8Array([P > 0 ? 1 : 0]), m.graph.cacheBranchDims);
     // Only the last position is needed, and it is the same column for every row: let the graph skip the rest.
     const keepLast = !all && widths.every((w) => w === L);
     if (m.graph.hasNumLogitsToKeep) feeds['num_logits_to_keep'] = new T('int64', new BigInt64Array([keepLast ? 1n : 0n]), []);
