@@ -26,7 +26,7 @@ import { blobSource, checkOnnxBytes, onnxFileFor, readJson, type FileSource } fr
 import { rowProblem } from './logits-check';
 import { float16Use, rotaryCacheLength } from './onnx-proto';
 import { LabTokenizer } from './tokenizer';
-import { backendProblem, inspectGraph, kvBits, toFloat32, trustedContext, type GraphInterface } from './graph-interface';
+import { backendProblem, graphFlags, inspectGraph, kvBits, toFloat32, trustedContext, type GraphInterface } from './graph-interface';
 import type {
   Backend,
   ChatMessage,
@@ -288,6 +288,16 @@ export class LabEngine implements Engine {
         backendNote = `${runtime.backend === 'wasm' ? 'WASM' : runtime.backend} instead of WebGPU: ${why}`;
       }
     }
+    // Graphs this backend is known to run wrong: WebGPU falls back to WASM where it can, else a clear error.
+    const flags = graphFlags(weights);
+    const wrongHere = backendProblem(flags, runtime.backend, dtype);
+    if (wrongHere) {
+      if (runtime.backend !== 'webgpu' || !runtime.fallback) throw new BackendError(runtime.backend, wrongHere);
+      runtime = await runtime.fallback();
+      backendNote = `${runtime.backend === 'wasm' ? 'WASM' : runtime.backend} instead of WebGPU: ${wrongHere}`;
+      const still = backendProblem(flags, runtime.backend, dtype);
+      if (still) throw new BackendError(runtime.backend, still);
+    }
     onProgress?.({ file: onnxFile, loaded: weights.length, total: weights.length, overallLoaded: 0, overallTotal: 0, phase: 'session' });
     let session: InferenceSession;
     const sessionOptions: InferenceSession.SessionOptions = {
@@ -336,11 +346,6 @@ export class LabEngine implements Engine {
       presentOf.set(p, present);
     }
     const graph = inspectGraph(session, weights, { dtype, numKvHeads, headDim });
-    const wrongHere = backendProblem(graph, runtime.backend, dtype);
-    if (wrongHere) {
-      await session.release?.();
-      throw new BackendError(runtime.backend, wrongHere);
-    }
     // A rotary cache shorter than config.json's context bounds the context: past it the graph's attention
     // op fails (or, in some kernels, reads out of range), so the engine refuses with ContextOverflowError.
     let graphContext = contextLength;

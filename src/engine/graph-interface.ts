@@ -46,6 +46,7 @@ interface Meta {
 
 const GQA = new TextEncoder().encode('GroupQueryAttention');
 const DYNAMIC_QUANT = new TextEncoder().encode('DynamicQuantizeLinear');
+const CACHE_BRANCH = new TextEncoder().encode('use_cache_branch');
 
 /** Whether the bytes contain the ASCII string (op types are stored as plain strings in the protobuf). */
 export function bytesContain(haystack: Uint8Array, needle: Uint8Array): boolean {
@@ -113,13 +114,24 @@ export function inspectGraph(
   };
 }
 
+/** What the backend rules below need, read from the graph bytes before a session is made. */
+export function graphFlags(graphBytes: Uint8Array): Pick<GraphInterface, 'hasCacheBranch' | 'dynamicQuant'> {
+  return { hasCacheBranch: bytesContain(graphBytes, CACHE_BRANCH), dynamicQuant: bytesContain(graphBytes, DYNAMIC_QUANT) };
+}
+
 /**
  * A graph this backend is known to run wrong, or null. Measured on the stand-ins (README, "Stand-ins"):
- * a merged decoder (`use_cache_branch`, its decoder inside `If` branches) with dynamically quantized int8
- * weights (q8 / int8) gives logits 0.18 off the reference on onnxruntime-web's WASM build (onnxruntime-node:
- * 6e-6; the same graph unmerged, or with uint8 weights, is exact on WASM too), so it is refused there.
+ * - WebGPU, dynamically quantized graphs (q8 / int8 / uint8): onnxruntime-web's WebGPU EP has no kernel for
+ *   DynamicQuantizeLinear or MatMulInteger, and the logits came out 0.25-0.28 off the reference (2e-6 on
+ *   CPU and WASM); public reports say the same of the real exports (transformers.js#1317, #1286).
+ * - WASM, a merged decoder (`use_cache_branch`, its decoder inside `If` branches) with dynamically quantized
+ *   int8 weights (q8 / int8): logits 0.18 off the reference on onnxruntime-web's WASM build (onnxruntime-node:
+ *   6e-6; the same graph unmerged, or with uint8 weights, is exact on WASM too).
  */
 export function backendProblem(graph: Pick<GraphInterface, 'hasCacheBranch' | 'dynamicQuant'>, backend: string, dtype: string): string | null {
+  if (backend === 'webgpu' && graph.dynamicQuant) {
+    return `this ${dtype} file is dynamically quantized (DynamicQuantizeLinear + MatMulInteger), which gives wrong logits on WebGPU (0.25-0.28 off on the stand-ins; transformers.js#1317, #1286); run it on WASM, or load its q4 or fp32 variant`;
+  }
   if (backend === 'wasm' && graph.hasCacheBranch && graph.dynamicQuant && dtype !== 'uint8') {
     return `this ${dtype} file is a merged decoder (use_cache_branch) with dynamically quantized int8 weights, which onnxruntime-web's WASM build runs wrong (logits off by 0.18 on the stand-in; exact on onnxruntime-node); load its fp32 or uint8 variant, or use the CLI (onnxruntime-node)`;
   }
