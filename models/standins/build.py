@@ -204,6 +204,13 @@ def optimum_decoder(g, cfg, W, mode, kvio, with_past, keep, emit):
 # Shared by the GroupQueryAttention styles (B and C): their inputs (no position_ids), the mask reduced to
 # sequence lengths as GQA reads it, and precomputed cos/sin tables.
 
+def gqa_graph_start(mode):
+    """A new graph for `mode`: (graph, float16?, numpy compute dtype, io elem type, its Linear writer)."""
+    g = G()
+    f16 = mode in ("f16", "q4f16")
+    return g, f16, np.float16 if f16 else np.float32, F16 if f16 else F32, Linear(g, mode)
+
+
 def gqa_inputs(g, cfg, io):
     g.input("input_ids", I64, ["batch_size", "sequence_length"])
     g.input("attention_mask", I64, ["batch_size", "total_sequence_length"])
@@ -241,11 +248,7 @@ def sln(g, x, w, eps, f16):
 
 
 def gemma3_graph(cfg, W, mode):
-    g = G()
-    f16 = mode in ("f16", "q4f16")
-    dt = np.float16 if f16 else np.float32
-    io = F16 if f16 else F32
-    lin = Linear(g, mode)
+    g, f16, dt, io, lin = gqa_graph_start(mode)
     H, Hkv, Hd, dh = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["hidden_size"], cfg["head_dim"]
     eps = cfg["rms_norm_eps"]
     used = {}
@@ -303,11 +306,7 @@ def gemma3_graph(cfg, W, mode):
 # included, in the io dtype: float16 logits in fp16 and q4f16.
 
 def genai_graph(cfg, W, mode):
-    g = G()
-    f16 = mode in ("f16", "q4f16")
-    dt = np.float16 if f16 else np.float32
-    io = F16 if f16 else F32
-    lin = Linear(g, mode)
+    g, f16, dt, io, lin = gqa_graph_start(mode)
     H, Hkv, dh = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
     eps = cfg["rms_norm_eps"]
     used = {}
