@@ -476,11 +476,13 @@ describe('compare on a stand-in pair whose KV dtypes differ (SmolLM2 base float3
   });
 });
 
-describe('sweep and inject on the stand-ins (padded, row-per-pass and float16-logits graphs)', () => {
+describe('sweep and inject on the stand-ins (padded, row-per-pass, float16-logits, bnb4 and merged graphs)', () => {
   const cases: { folder: string; dtype: Dtype }[] = [
     { folder: 'models/standins/qwen2.5-optimum', dtype: 'fp32' },
     { folder: 'models/standins/gemma-3-custom', dtype: 'q4' },
     { folder: 'models/standins/qwen3-genai', dtype: 'fp16' },
+    { folder: 'models/standins/qwen2.5-optimum', dtype: 'bnb4' }, // MatMulBnb4: weights only, batches padded
+    { folder: 'models/standins/qwen2.5-merged-optimum', dtype: 'fp32' }, // use_cache_branch on every step
   ];
   for (const { folder, dtype } of cases) {
     it(`${folder.split('/').pop()} ${dtype}: batched samples are each model-exact and independent of the batch size`, async () => {
