@@ -28,8 +28,8 @@ import { answersAt, scoreAnswers } from '../lab/answers';
 import { injectTrace } from '../lab/inject';
 import { sampleBatch } from '../lab/sweep';
 import { logSoftmax } from '../lab/distributions';
-import type { LabEngine } from './engine';
-import { createNodeEngine } from './node';
+import { LabEngine } from './engine';
+import { createNodeEngine, nodeRuntime, nodeSource } from './node';
 import { LabTokenizer } from './tokenizer';
 import type { Dtype } from './types';
 
@@ -594,5 +594,39 @@ describe('merged decoders (use_cache_branch): the stand-in qwen2.5-merged-optimu
     await node.load(folder, { dtype: 'q8' });
     expect(maxAbsDiff((await node.score(ref.ids)).data, ref.logits)).toBeLessThan(TOL['q8']!);
     await node.dispose();
+  });
+});
+
+describe('q8 / int8 / uint8 on WebGPU (wrong there, measured in standins-webgpu.test.ts): refused before a session is made', () => {
+  const folder = resolve('models/standins/qwen2.5-optimum');
+  // a runtime that says it is WebGPU (no GPU is needed: the rule acts before any session exists), with and
+  // without the page's `auto` fallback to WASM
+  const gpuLike = async (fallback: boolean) => ({
+    ...(await nodeRuntime('node')),
+    backend: 'webgpu' as const,
+    adapter: 'a WebGPU adapter (test)',
+    shaderF16: true,
+    ...(fallback ? { fallback: () => nodeRuntime('wasm') } : {}),
+  });
+
+  it('under auto the load falls back to WASM, says why, and gives the reference logits', async () => {
+    const e = new LabEngine({ runtime: () => gpuLike(true), source: (s) => nodeSource(s) });
+    await e.load(folder, { dtype: 'uint8' });
+    const info = await e.info();
+    expect(info.backend).toBe('wasm');
+    expect(info.backendNote).toMatch(/^WASM instead of WebGPU: this uint8 file is dynamically quantized .*wrong logits on WebGPU/);
+    const ref = reference(folder, 'uint8');
+    expect(maxAbsDiff((await e.score(ref.ids)).data, ref.logits)).toBeLessThan(TOL['uint8']!);
+    await e.dispose();
+  });
+
+  it('forced WebGPU: a BackendError naming WASM and the q4 / fp32 variants; other variants load', async () => {
+    const e = new LabEngine({ runtime: () => gpuLike(false), source: (s) => nodeSource(s) });
+    for (const dtype of ['q8', 'int8', 'uint8'] as const) {
+      await expect(e.load(folder, { dtype })).rejects.toThrow(/backend webgpu is unavailable: .*run it on WASM, or load its q4 or fp32 variant/);
+    }
+    await e.load(folder, { dtype: 'bnb4' }); // (runs here on the CPU session the fake runtime makes)
+    expect((await e.info()).backend).toBe('webgpu');
+    await e.dispose();
   });
 });
