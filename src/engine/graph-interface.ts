@@ -133,7 +133,7 @@ export function backendProblem(graph: Pick<GraphInterface, 'hasCacheBranch' | 'd
     return `this ${dtype} file is dynamically quantized (DynamicQuantizeLinear + MatMulInteger), which gives wrong logits on WebGPU (0.25-0.28 off on the stand-ins; transformers.js#1317, #1286); run it on WASM, or load its q4 or fp32 variant`;
   }
   if (backend === 'wasm' && graph.hasCacheBranch && graph.dynamicQuant && dtype !== 'uint8') {
-    return `this ${dtype} file is a merged decoder (use_cache_branch) with dynamically quantized int8 weights, which onnxruntime-web's WASM build runs wrong (logits off by 0.18 on the stand-in; exact on onnxruntime-node); load its fp32 or uint8 variant, or use the CLI (onnxruntime-node)`;
+    return `this ${dtype} file is a merged decoder (use_cache_branch) with dynamically quantized int8 weights, which onnxruntime-web's WASM build runs wrong (logits off by 0.18 on the stand-in; exact on onnxruntime-node); load its fp32 or uint8 variant, or run it on onnxruntime-node (the CLI's default backend)`;
   }
   return null;
 }
