@@ -17,6 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "train"))
+from onnx import helper  # noqa: E402
 from graph import BOOL, F16, F32, G, I32, I64, Linear  # noqa: E402
 from reference import gemma3_forward, qwen2_forward  # noqa: E402
 import standin_tokenizers as toks  # noqa: E402
@@ -67,30 +68,60 @@ def rmsnorm_std(g, x, w, eps, dt):
     return g.op("Mul", [g.op("Mul", [x, r]), g.const(w.astype(dt))])
 
 
-def optimum_graph(cfg, W, mode, kv16=False, logits_to_keep=False):
+def optimum_graph(cfg, W, mode, kv16=False, logits_to_keep=False, merged=False):
     """Qwen2/Llama decoder with past, as optimum exports `text-generation-with-past`; fp16 variants are
     converted with keep_io_types (float32 inputs, outputs and KV), as transformers.js's quantize.py does,
     unless kv16 (float16 KV in and out, as SmolLM2's `kv_cache_dtype` says its fp16 files take).
-    logits_to_keep: declare the optional int64 scalar `num_logits_to_keep` (0 = every position)."""
+    logits_to_keep: declare the optional int64 scalar `num_logits_to_keep` (0 = every position).
+    merged: an old optimum "merged" decoder (`decoder_model_merged.onnx`, optimum's merge_decoders): a bool
+    input `use_cache_branch` [1] and one `If` whose then-branch is the decoder with past and whose
+    else-branch the decoder without it (the past inputs are declared but not read); both branches read
+    the same outer-scope weights."""
     g = G()
     f16 = mode in ("f16", "q4f16")
     kvio = F16 if (f16 and kv16) else F32
+    Hkv, dh = cfg["num_key_value_heads"], cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+    g.input("input_ids", I64, ["batch_size", "sequence_length"])
+    g.input("attention_mask", I64, ["batch_size", "total_sequence_length"])
+    g.input("position_ids", I64, ["batch_size", "sequence_length"])
+    for l in range(cfg["num_hidden_layers"]):
+        for kv in ("key", "value"):
+            g.input(f"past_key_values.{l}.{kv}", kvio, ["batch_size", Hkv, "past_sequence_length", dh])
+    keep = g.input("num_logits_to_keep", I64, []) if logits_to_keep else None
+    if not merged:
+        used = optimum_decoder(g, cfg, W, mode, kvio, True, keep, g.output)
+        return g.model(opset=17, ms=mode.startswith("q4") or mode.startswith("bnb4")), used
+    cond = g.input("use_cache_branch", BOOL, [1])
+    branches = {}
+    for with_past in (True, False):
+        sg = g.sub()
+        outs = []
+        used = optimum_decoder(sg, cfg, W, mode, kvio, with_past, keep, lambda *o: outs.append(o))
+        tag = "with_past" if with_past else "no_past"
+        for src, name, elem, shape in outs:
+            sg.output(src, f"/{tag}/{name}", elem, [None] * len(shape))
+        branches[tag] = sg.graph(f"{tag}_graph")
+    names = [name for _src, name, _e, _s in outs]
+    g.nodes.append(helper.make_node("If", [cond], names, name="optimum::if",
+                                    then_branch=branches["with_past"], else_branch=branches["no_past"]))
+    for _src, name, elem, shape in outs:
+        g.outputs.append(helper.make_tensor_value_info(name, elem, shape))
+    return g.model(opset=17, ms=mode.startswith("q4") or mode.startswith("bnb4")), used
+
+
+def optimum_decoder(g, cfg, W, mode, kvio, with_past, keep, emit):
+    """The decoder's body, reading the graph inputs by name (so it can be an If branch); each output goes to
+    emit(source, output name, elem type, shape) as soon as it is computed. Returns the weights it really uses."""
+    f16 = mode in ("f16", "q4f16")
     dt = np.float16 if f16 else np.float32
-    cdt = F16 if f16 else F32
     lin = Linear(g, mode)
     H, Hkv, Hd = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["hidden_size"]
     dh = cfg.get("head_dim") or Hd // H
     grp = H // Hkv
     eps = cfg["rms_norm_eps"]
     used = {}
-    ids = g.input("input_ids", I64, ["batch_size", "sequence_length"])
-    am = g.input("attention_mask", I64, ["batch_size", "total_sequence_length"])
-    pos = g.input("position_ids", I64, ["batch_size", "sequence_length"])
+    ids, am, pos = "input_ids", "attention_mask", "position_ids"
     L = cfg["num_hidden_layers"]
-    for l in range(L):
-        for kv in ("key", "value"):
-            g.input(f"past_key_values.{l}.{kv}", kvio, ["batch_size", Hkv, "past_sequence_length", dh])
-    keep = g.input("num_logits_to_keep", I64, []) if logits_to_keep else None
     E = W["embed"].astype(dt)
     used["embed"] = E.astype(np.float32)
     x = g.op("Gather", [g.const(E, "model.embed_tokens.weight"), ids], axis=0)
@@ -136,13 +167,14 @@ def optimum_graph(cfg, W, mode, kv16=False, logits_to_keep=False):
         q, k, v = heads(proj["q"], H), heads(proj["k"], Hkv), heads(proj["v"], Hkv)
         q = g.op("Add", [g.op("Mul", [q, cos]), g.op("Mul", [rot(q), sin])])
         k = g.op("Add", [g.op("Mul", [k, cos]), g.op("Mul", [rot(k), sin])])
-        pk, pv = f"past_key_values.{l}.key", f"past_key_values.{l}.value"
-        if f16 and kvio == F32:
-            pk, pv = g.op("Cast", [pk], to=F16), g.op("Cast", [pv], to=F16)
-        k = g.op("Concat", [pk, k], axis=2)
-        v = g.op("Concat", [pv, v], axis=2)
+        if with_past:
+            pk, pv = f"past_key_values.{l}.key", f"past_key_values.{l}.value"
+            if f16 and kvio == F32:
+                pk, pv = g.op("Cast", [pk], to=F16), g.op("Cast", [pv], to=F16)
+            k = g.op("Concat", [pk, k], axis=2)
+            v = g.op("Concat", [pv, v], axis=2)
         for src, nm in ((k, "key"), (v, "value")):
-            g.output(g.op("Cast", [src], to=F32) if (f16 and kvio == F32) else src, f"present.{l}.{nm}", kvio, ["batch_size", Hkv, "total_sequence_length", dh])
+            emit(g.op("Cast", [src], to=F32) if (f16 and kvio == F32) else src, f"present.{l}.{nm}", kvio, ["batch_size", Hkv, "total_sequence_length", dh])
         q5 = g.op("Reshape", [q, g.i64(0, Hkv, grp, -1, dh)])
         k5 = g.op("Transpose", [g.op("Unsqueeze", [k, g.i64(2)])], perm=[0, 1, 2, 4, 3])
         sc = g.op("Add", [g.op("Mul", [g.op("MatMul", [q5, k5]), g.const(np.array(dh ** -0.5, dtype=dt))]), bias])
@@ -164,8 +196,42 @@ def optimum_graph(cfg, W, mode, kv16=False, logits_to_keep=False):
         start = g.op("Where", [g.op("Equal", [keep, zero]), zero, g.op("Sub", [S, keep])])
         x = g.op("Slice", [x, g.op("Unsqueeze", [start, g.i64(0)]), g.i64(2 ** 62), g.i64(1)])
     logits, used["lm_head"], _ = lin(x, W["embed"], None, "lm_head")  # tied: a MatMul on the transposed embedding
-    g.output(g.op("Cast", [logits], to=F32) if f16 else logits, "logits", F32, ["batch_size", "sequence_length", cfg["vocab_size"]])
-    return g.model(opset=17, ms=mode.startswith("q4")), used
+    emit(g.op("Cast", [logits], to=F32) if f16 else logits, "logits", F32, ["batch_size", "sequence_length", cfg["vocab_size"]])
+    return used
+
+
+# ---------------------------------------------------------------------------------------------------
+# Shared by the GroupQueryAttention styles (B and C): their inputs (no position_ids), the mask reduced to
+# sequence lengths as GQA reads it, and precomputed cos/sin tables.
+
+def gqa_graph_start(mode):
+    """A new graph for `mode`: (graph, float16?, numpy compute dtype, io elem type, its Linear writer)."""
+    g = G()
+    f16 = mode in ("f16", "q4f16")
+    return g, f16, np.float16 if f16 else np.float32, F16 if f16 else F32, Linear(g, mode)
+
+
+def gqa_inputs(g, cfg, io):
+    g.input("input_ids", I64, ["batch_size", "sequence_length"])
+    g.input("attention_mask", I64, ["batch_size", "total_sequence_length"])
+    for l in range(cfg["num_hidden_layers"]):
+        for kv in ("key", "value"):
+            g.input(f"past_key_values.{l}.{kv}", io, ["batch_size", cfg["num_key_value_heads"], "past_sequence_length", cfg["head_dim"]])
+    return "input_ids", "attention_mask"
+
+
+def gqa_lengths(g, am):
+    """seqlens_k = ReduceSum(mask) - 1 and total_sequence_length = mask width, as the builder writes them."""
+    one = g.const(np.array(1, dtype=np.int64))
+    seqlens = g.op("Cast", [g.op("Sub", [g.op("ReduceSum", [am, g.i64(1)], keepdims=0), one])], to=I32)
+    total = g.op("Cast", [g.op("Gather", [g.op("Shape", [am]), one], axis=0)], to=I32)
+    return seqlens, total
+
+
+def rope_tables(g, theta, dh, n, dt, suffix=""):
+    inv = 1.0 / (theta ** (np.arange(0, dh, 2, dtype=np.float64) / dh))
+    f = np.arange(n, dtype=np.float64)[:, None] * inv[None, :]
+    return g.const(np.cos(f).astype(dt), f"cos_cache{suffix}"), g.const(np.sin(f).astype(dt), f"sin_cache{suffix}")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -182,32 +248,18 @@ def sln(g, x, w, eps, f16):
 
 
 def gemma3_graph(cfg, W, mode):
-    g = G()
-    f16 = mode in ("f16", "q4f16")
-    dt = np.float16 if f16 else np.float32
-    io = F16 if f16 else F32
-    lin = Linear(g, mode)
+    g, f16, dt, io, lin = gqa_graph_start(mode)
     H, Hkv, Hd, dh = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["hidden_size"], cfg["head_dim"]
     eps = cfg["rms_norm_eps"]
     used = {}
-    ids = g.input("input_ids", I64, ["batch_size", "sequence_length"])
-    am = g.input("attention_mask", I64, ["batch_size", "total_sequence_length"])
-    L = cfg["num_hidden_layers"]
-    for l in range(L):
-        for kv in ("key", "value"):
-            g.input(f"past_key_values.{l}.{kv}", io, ["batch_size", Hkv, "past_sequence_length", dh])
+    ids, am = gqa_inputs(g, cfg, io)
     E = W["embed"].astype(dt)
     used["embed"] = E.astype(np.float32)
     x = g.op("Gather", [g.const(E, "model.embed_tokens.weight"), ids], axis=0)
     x = g.op("Mul", [x, g.const(np.array(Hd ** 0.5, dtype=dt))])
-    one = g.const(np.array(1, dtype=np.int64))
-    seqlens = g.op("Cast", [g.op("Sub", [g.op("ReduceSum", [am, g.i64(1)], keepdims=0), one])], to=I32)
-    total = g.op("Cast", [g.op("Gather", [g.op("Shape", [am]), one], axis=0)], to=I32)
-    caches = {}
-    for kind, theta in (("global", cfg["rope_theta"]), ("local", cfg["rope_local_base_freq"])):
-        inv = 1.0 / (theta ** (np.arange(0, dh, 2, dtype=np.float64) / dh))
-        f = np.arange(cfg["_rope_cache_len"], dtype=np.float64)[:, None] * inv[None, :]
-        caches[kind] = (g.const(np.cos(f).astype(dt), f"cos_cache_{kind}"), g.const(np.sin(f).astype(dt), f"sin_cache_{kind}"))
+    seqlens, total = gqa_lengths(g, am)
+    caches = {kind: rope_tables(g, theta, dh, cfg["_rope_cache_len"], dt, f"_{kind}")
+              for kind, theta in (("global", cfg["rope_theta"]), ("local", cfg["rope_local_base_freq"]))}
 
     def norm(x, key, shape=None):
         wv = (1.0 + W[key]).astype(np.float32)  # Gemma's (1 + w), baked in as the exporter does
@@ -254,29 +306,17 @@ def gemma3_graph(cfg, W, mode):
 # included, in the io dtype: float16 logits in fp16 and q4f16.
 
 def genai_graph(cfg, W, mode):
-    g = G()
-    f16 = mode in ("f16", "q4f16")
-    dt = np.float16 if f16 else np.float32
-    io = F16 if f16 else F32
-    lin = Linear(g, mode)
+    g, f16, dt, io, lin = gqa_graph_start(mode)
     H, Hkv, dh = cfg["num_attention_heads"], cfg["num_key_value_heads"], cfg["head_dim"]
     eps = cfg["rms_norm_eps"]
     used = {}
-    ids = g.input("input_ids", I64, ["batch_size", "sequence_length"])
-    am = g.input("attention_mask", I64, ["batch_size", "total_sequence_length"])
+    ids, am = gqa_inputs(g, cfg, io)
     L = cfg["num_hidden_layers"]
-    for l in range(L):
-        for kv in ("key", "value"):
-            g.input(f"past_key_values.{l}.{kv}", io, ["batch_size", Hkv, "past_sequence_length", dh])
     E = W["embed"].astype(dt)
     used["embed"] = E.astype(np.float32)
     x = g.op("Gather", [g.const(E, "model.embed_tokens.weight"), ids], axis=0)
-    one = g.const(np.array(1, dtype=np.int64))
-    seqlens = g.op("Cast", [g.op("Sub", [g.op("ReduceSum", [am, g.i64(1)], keepdims=0), one])], to=I32)
-    total = g.op("Cast", [g.op("Gather", [g.op("Shape", [am]), one], axis=0)], to=I32)
-    inv = 1.0 / (cfg["rope_theta"] ** (np.arange(0, dh, 2, dtype=np.float64) / dh))
-    f = np.arange(cfg["_rope_cache_len"], dtype=np.float64)[:, None] * inv[None, :]
-    cos, sin = g.const(np.cos(f).astype(dt), "cos_cache"), g.const(np.sin(f).astype(dt), "sin_cache")
+    seqlens, total = gqa_lengths(g, am)
+    cos, sin = rope_tables(g, cfg["rope_theta"], dh, cfg["_rope_cache_len"], dt)
 
     def wconst(key):
         used[key] = W[key].astype(dt).astype(np.float32)
@@ -316,8 +356,17 @@ def genai_graph(cfg, W, mode):
     return g.model(opset=17), used
 
 
-OPTIMUM_VARIANTS = {"fp32": "f32", "fp16": "f16", "q4": "q4", "q4f16": "q4f16", "q8": "q8"}
-FILE = {"fp32": "model.onnx", "fp16": "model_fp16.onnx", "q4": "model_q4.onnx", "q4f16": "model_q4f16.onnx", "q8": "model_quantized.onnx"}
+MODE = {"fp32": "f32", "fp16": "f16", "q4": "q4", "q4f16": "q4f16", "q8": "q8", "int8": "int8", "uint8": "uint8", "bnb4": "bnb4"}
+FILE = {"fp32": "model.onnx", "fp16": "model_fp16.onnx", "q4": "model_q4.onnx", "q4f16": "model_q4f16.onnx",
+        "q8": "model_quantized.onnx", "int8": "model_int8.onnx", "uint8": "model_uint8.onnx", "bnb4": "model_bnb4.onnx"}
+DYNAMIC_Q8 = ("q8", "int8", "uint8")
+OPTIMUM = ["fp32", "fp16", "q4", "q4f16", "q8"]
+# quantize.py's remaining modes, for the stand-ins of repos that list them (onnx-community/Qwen2.5-0.5B-Instruct):
+# int8 = QInt8 weights (for a graph without Conv/GQA/MHA the same file as q8), uint8 = QUInt8 weights with a
+# zero point, bnb4 = MatMulBnb4 NF4 block 64 (quantize.py's defaults)
+OPTIMUM_ALL = OPTIMUM + ["int8", "uint8", "bnb4"]
+GQA_STYLES = ["fp32", "fp16", "q4", "q4f16"]
+NOTES = "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds"
 
 
 def write_json(path, obj):
@@ -326,22 +375,51 @@ def write_json(path, obj):
         f.write("\n")
 
 
-def write_reference(folder, ids, refs, notes):
-    meta = {"input_ids": ids, "vocab_size": int(next(iter(refs.values())).shape[1]), "variants": {}, "notes": notes}
+def hub_folder(name, cfg, generation, tok, tokenizer_config=None):
+    """models/standins/<name>/ in hub layout: config.json, generation_config.json, the tokenizer files."""
+    folder = os.path.join(HERE, name)
+    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    write_json(os.path.join(folder, "config.json"), cfg)
+    write_json(os.path.join(folder, "generation_config.json"), generation)
+    write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
+    write_json(os.path.join(folder, "tokenizer_config.json"), tokenizer_config or tok["tokenizer_config"])
+    return folder
+
+
+def write_variants(folder, ids, dtypes, graph_of, forward, check=True, external=False):
+    """Writes onnx/<file> for each dtype (graph_of(mode) -> (model, weights used)) and the reference logits
+    forward(weights used, mode) of each, then reference.json."""
+    refs = {}
+    for dtype in dtypes:
+        mode = MODE[dtype]
+        model, used = graph_of(mode)
+        if check:  # (onnx's checker does not know onnxruntime's contrib ops' schemas in every version)
+            onnx.checker.check_model(model)
+        path = os.path.join(folder, "onnx", FILE[dtype])
+        if external:
+            if os.path.exists(path + "_data"):
+                os.remove(path + "_data")  # onnx appends external data to an existing file
+            onnx.save(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+                      location=FILE[dtype] + "_data", size_threshold=1024)
+        else:
+            onnx.save(model, path)
+        refs[dtype] = forward(used, mode).numpy()
+    meta = {"input_ids": ids, "vocab_size": int(next(iter(refs.values())).shape[1]), "variants": {}, "notes": NOTES}
     for dtype, logits in refs.items():
         name = f"reference-{dtype}.bin"
         logits.astype("<f4").tofile(os.path.join(folder, name))
         meta["variants"][dtype] = {"file": name, "dims": list(logits.shape)}
     write_json(os.path.join(folder, "reference.json"), meta)
+    print(os.path.basename(folder) + ":", {k: float(np.abs(v).max()) for k, v in refs.items()})
 
 
-def build_qwen25_optimum(name="qwen2.5-optimum", seed=25, base=False):
+def build_qwen25_optimum(name="qwen2.5-optimum", seed=25, base=False, merged=False):
     """Stand-in for onnx-community/Qwen2.5-0.5B(-Instruct): Qwen2ForCausalLM, qkv bias, GQA, tied head.
     base=True: the base repo onnx-community/Qwen2.5-0.5B (other weights; eos <|endoftext|> in config,
     generation_config and tokenizer_config, as Qwen/Qwen2.5-0.5B has it; greedy generation config; the
-    chat template kept, as the Qwen2.5 base repos ship it)."""
-    folder = os.path.join(HERE, name)
-    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
+    chat template kept, as the Qwen2.5 base repos ship it).
+    merged=True: the same family in an old optimum "merged" export (use_cache_branch + If), fp32 and q8 as
+    the legacy repos held them (decoder_model_merged(_quantized).onnx), under transformers.js v3's names."""
     tok = toks.qwen2_tokenizer()
     if base:
         tok["tokenizer_config"] = {**tok["tokenizer_config"], "eos_token": "<|endoftext|>"}
@@ -357,29 +435,19 @@ def build_qwen25_optimum(name="qwen2.5-optimum", seed=25, base=False):
     }
     if base:
         cfg.update({"eos_token_id": tok["ids"]["<|endoftext|>"], "max_window_layers": 2, "transformers_version": "4.40.1"})
-    W = weights({**cfg, "_qkv_bias": True}, seed=seed)
-    write_json(os.path.join(folder, "config.json"), cfg)
-    if base:
-        write_json(os.path.join(folder, "generation_config.json"), {
-            "bos_token_id": tok["ids"]["<|endoftext|>"], "do_sample": False, "eos_token_id": tok["ids"]["<|endoftext|>"],
-            "max_new_tokens": 2048, "transformers_version": "4.37.0"})
+        generation = {"bos_token_id": tok["ids"]["<|endoftext|>"], "do_sample": False, "eos_token_id": tok["ids"]["<|endoftext|>"],
+                      "max_new_tokens": 2048, "transformers_version": "4.37.0"}
     else:
-        write_json(os.path.join(folder, "generation_config.json"), {
-            "bos_token_id": tok["ids"]["<|endoftext|>"], "do_sample": True,
-            "eos_token_id": [tok["ids"]["<|im_end|>"], tok["ids"]["<|endoftext|>"]], "pad_token_id": tok["ids"]["<|endoftext|>"],
-            "repetition_penalty": 1.1, "temperature": 0.7, "top_k": 20, "top_p": 0.8, "transformers_version": "4.37.0"})
-    write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
-    write_json(os.path.join(folder, "tokenizer_config.json"), tok["tokenizer_config"])
+        generation = {"bos_token_id": tok["ids"]["<|endoftext|>"], "do_sample": True,
+                      "eos_token_id": [tok["ids"]["<|im_end|>"], tok["ids"]["<|endoftext|>"]], "pad_token_id": tok["ids"]["<|endoftext|>"],
+                      "repetition_penalty": 1.1, "temperature": 0.7, "top_k": 20, "top_p": 0.8, "transformers_version": "4.37.0"}
+    W = weights({**cfg, "_qkv_bias": True}, seed=seed)
+    folder = hub_folder(name, cfg, generation, tok)
     rng = np.random.RandomState(7)
     ids = [int(i) for i in rng.randint(0, V - 3, size=12)]
-    refs = {}
-    for dtype, mode in OPTIMUM_VARIANTS.items():
-        model, used = optimum_graph(cfg, W, mode)
-        onnx.checker.check_model(model)
-        onnx.save(model, os.path.join(folder, "onnx", FILE[dtype]))
-        refs[dtype] = qwen2_forward(ids, used, cfg, q8=(mode == "q8")).numpy()
-    write_reference(folder, ids, refs, "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds")
-    print(os.path.basename(folder) + ":", {k: float(np.abs(v).max()) for k, v in refs.items()})
+    write_variants(folder, ids, ["fp32", "q8"] if merged else OPTIMUM_ALL,
+                   lambda mode: optimum_graph(cfg, W, mode, merged=merged),
+                   lambda used, mode: qwen2_forward(ids, used, cfg, q8=mode in DYNAMIC_Q8))
 
 
 def build_gemma3_custom(name="gemma-3-custom", seed=3, base=False):
@@ -387,8 +455,6 @@ def build_gemma3_custom(name="gemma-3-custom", seed=3, base=False):
     head_dim 32 != hidden/heads, sliding (local RoPE base) + global layers, tied head.
     base=True: the pretrained repo onnx-community/gemma-3-270m-ONNX (other weights; the same tokenizer and
     template; a pretrained Gemma 3 generation_config stops at <eos> only)."""
-    folder = os.path.join(HERE, name)
-    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
     tok = toks.gemma3_tokenizer()
     V = tok["vocab_size"]
     cfg = {
@@ -406,44 +472,26 @@ def build_gemma3_custom(name="gemma-3-custom", seed=3, base=False):
                                    "kv_cache_dtype": {"q4f16": "float16", "fp16": "float16"}},
     }
     W = weights(cfg, seed=seed, gemma=True)
-    write_json(os.path.join(folder, "config.json"), cfg)
     if base:
-        write_json(os.path.join(folder, "generation_config.json"), {
-            "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": 1, "pad_token_id": 0,
-            "transformers_version": "4.55.0.dev0"})
+        generation = {"bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": 1, "pad_token_id": 0,
+                      "transformers_version": "4.55.0.dev0"}
     else:
-        write_json(os.path.join(folder, "generation_config.json"), {
-            "cache_implementation": "hybrid", "do_sample": True, "eos_token_id": [1, 106], "pad_token_id": 0,
-            "top_k": 64, "top_p": 0.95, "transformers_version": "4.55.0.dev0"})
-    write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
-    write_json(os.path.join(folder, "tokenizer_config.json"), tok["tokenizer_config"])
+        generation = {"cache_implementation": "hybrid", "do_sample": True, "eos_token_id": [1, 106], "pad_token_id": 0,
+                      "top_k": 64, "top_p": 0.95, "transformers_version": "4.55.0.dev0"}
+    folder = hub_folder(name, cfg, generation, tok)
     rng = np.random.RandomState(11)
     ids = [2] + [int(i) for i in rng.randint(107, tok["n_tokens"], size=11)]
     # local_window_size = sliding_window, as build_gemma passes it. Measured on onnxruntime-node 1.30 (CPU):
     # a query then sees W keys, itself included, exactly Hugging Face's sliding mask (key > query - W); with
     # W - 1 the reference differs from position W - 1 on. (The shared notes guessed W + 1 keys: not so here.)
     gcfg = {**cfg, "_rope_cache_len": 64, "_ort_local_window": cfg["sliding_window"]}
-    refs = {}
-    for dtype, mode in OPTIMUM_VARIANTS.items():
-        if mode == "q8":
-            continue
-        model, used = gemma3_graph(gcfg, W, mode)  # (onnx's checker does not know onnxruntime's SLN)
-        name = FILE[dtype]
-        data_path = os.path.join(folder, "onnx", name + "_data")
-        if os.path.exists(data_path):
-            os.remove(data_path)  # onnx appends external data to an existing file
-        onnx.save(model, os.path.join(folder, "onnx", name), save_as_external_data=True, all_tensors_to_one_file=True,
-                  location=name + "_data", size_threshold=1024)
-        refs[dtype] = gemma3_forward(ids, used, cfg).numpy()
-    write_reference(folder, ids, refs, "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds")
-    print(os.path.basename(folder) + ":", {k: float(np.abs(v).max()) for k, v in refs.items()})
+    write_variants(folder, ids, GQA_STYLES, lambda mode: gemma3_graph(gcfg, W, mode),
+                   lambda used, mode: gemma3_forward(ids, used, cfg), check=False, external=True)
 
 
 def build_qwen3_genai():
     """Stand-in for onnx-community/Qwen3-0.6B-ONNX as its q4f16 graph looks (builder-style SSLN): Qwen3ForCausalLM,
     q/k norms, head_dim 32 != hidden/heads (64/4), 4 heads / 2 KV heads, tied head, <think> tokens."""
-    folder = os.path.join(HERE, "qwen3-genai")
-    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
     tok = toks.qwen3_tokenizer()
     V = tok["vocab_size"]
     cfg = {
@@ -457,60 +505,42 @@ def build_qwen3_genai():
         "transformers.js_config": {"kv_cache_dtype": {"q4f16": "float16", "fp16": "float16"}},
     }
     W = weights(cfg, seed=30)
-    write_json(os.path.join(folder, "config.json"), cfg)
-    write_json(os.path.join(folder, "generation_config.json"), {
+    folder = hub_folder("qwen3-genai", cfg, {
         "bos_token_id": tok["ids"]["<|endoftext|>"], "do_sample": True,
         "eos_token_id": [tok["ids"]["<|im_end|>"], tok["ids"]["<|endoftext|>"]], "pad_token_id": tok["ids"]["<|endoftext|>"],
-        "temperature": 0.6, "top_k": 20, "top_p": 0.95, "transformers_version": "4.51.0"})
-    write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
-    write_json(os.path.join(folder, "tokenizer_config.json"), tok["tokenizer_config"])
+        "temperature": 0.6, "top_k": 20, "top_p": 0.95, "transformers_version": "4.51.0"}, tok)
     rng = np.random.RandomState(13)
     ids = [int(i) for i in rng.randint(0, tok["n_tokens"], size=12)]
     gcfg = {**cfg, "_rope_cache_len": 64}
-    refs = {}
-    for dtype, mode in OPTIMUM_VARIANTS.items():
-        if mode == "q8":
-            continue
-        model, used = genai_graph(gcfg, W, mode)
-        onnx.save(model, os.path.join(folder, "onnx", FILE[dtype]))
-        refs[dtype] = qwen2_forward(ids, used, cfg).numpy()
-    write_reference(folder, ids, refs, "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds")
-    print("qwen3-genai:", {k: float(np.abs(v).max()) for k, v in refs.items()})
+    write_variants(folder, ids, GQA_STYLES, lambda mode: genai_graph(gcfg, W, mode),
+                   lambda used, mode: qwen2_forward(ids, used, cfg), check=False)
 
 
-def build_smollm2_optimum():
-    """Stand-in for HuggingFaceTB/SmolLM2-135M-Instruct's onnx/: LlamaForCausalLM, 9:3-style GQA (here 6 / 2),
-    tied head, float16 KV in fp16/q4f16 (its kv_cache_dtype), and the optional num_logits_to_keep input."""
-    folder = os.path.join(HERE, "smollm2-optimum")
-    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
-    tok = toks.smollm2_tokenizer()
-    V = tok["vocab_size"]
-    cfg = {
+def smollm2_config(**fields):
+    """SmolLM2-135M's config.json fields at the stand-in's size (LlamaForCausalLM, 6 / 2 heads as 9 / 3)."""
+    return {
         "architectures": ["LlamaForCausalLM"], "attention_bias": False, "attention_dropout": 0.0, "bos_token_id": 1,
         "eos_token_id": 2, "head_dim": 16, "hidden_act": "silu", "hidden_size": 96, "initializer_range": 0.041666666666666664,
         "intermediate_size": 128, "is_llama_config": True, "max_position_embeddings": 8192, "mlp_bias": False,
         "model_type": "llama", "num_attention_heads": 6, "num_hidden_layers": 2, "num_key_value_heads": 2,
         "pad_token_id": 2, "pretraining_tp": 1, "rms_norm_eps": 1e-5, "rope_interleaved": False, "rope_scaling": None,
         "rope_theta": 100000, "tie_word_embeddings": True, "torch_dtype": "bfloat16", "transformers_version": "4.42.3",
-        "use_cache": True, "vocab_size": V,
-        "transformers.js_config": {"kv_cache_dtype": {"q4f16": "float16", "fp16": "float16"}},
+        "use_cache": True, **fields,
     }
+
+
+def build_smollm2_optimum():
+    """Stand-in for HuggingFaceTB/SmolLM2-135M-Instruct's onnx/: LlamaForCausalLM, 9:3-style GQA (here 6 / 2),
+    tied head, float16 KV in fp16/q4f16 (its kv_cache_dtype), and the optional num_logits_to_keep input."""
+    tok = toks.smollm2_tokenizer()
+    cfg = smollm2_config(vocab_size=tok["vocab_size"],
+                         **{"transformers.js_config": {"kv_cache_dtype": {"q4f16": "float16", "fp16": "float16"}}})
     W = weights(cfg, seed=135)
-    write_json(os.path.join(folder, "config.json"), cfg)
-    write_json(os.path.join(folder, "generation_config.json"), {
-        "bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 2, "transformers_version": "4.42.3"})
-    write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
-    write_json(os.path.join(folder, "tokenizer_config.json"), tok["tokenizer_config"])
+    folder = hub_folder("smollm2-optimum", cfg, {"bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 2, "transformers_version": "4.42.3"}, tok)
     rng = np.random.RandomState(17)
     ids = [int(i) for i in rng.randint(0, tok["n_tokens"], size=12)]
-    refs = {}
-    for dtype, mode in OPTIMUM_VARIANTS.items():
-        model, used = optimum_graph(cfg, W, mode, kv16=True, logits_to_keep=True)
-        onnx.checker.check_model(model)
-        onnx.save(model, os.path.join(folder, "onnx", FILE[dtype]))
-        refs[dtype] = qwen2_forward(ids, used, cfg, q8=(mode == "q8")).numpy()
-    write_reference(folder, ids, refs, "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds")
-    print("smollm2-optimum:", {k: float(np.abs(v).max()) for k, v in refs.items()})
+    write_variants(folder, ids, OPTIMUM, lambda mode: optimum_graph(cfg, W, mode, kv16=True, logits_to_keep=True),
+                   lambda used, mode: qwen2_forward(ids, used, cfg, q8=mode in DYNAMIC_Q8))
 
 
 def build_smollm2_base_optimum():
@@ -518,43 +548,25 @@ def build_smollm2_base_optimum():
     transformers.js's convert.py): the same architecture and tokenizer as the instruct stand-in, other
     weights, bos = eos = 0 (<|endoftext|>), no kv_cache_dtype, so its fp16 files keep float32 KV
     (keep_io_types) while the instruct's take float16: one pair, two KV dtypes."""
-    folder = os.path.join(HERE, "smollm2-base-optimum")
-    os.makedirs(os.path.join(folder, "onnx"), exist_ok=True)
     tok = toks.smollm2_tokenizer()
     tc = dict(tok["tokenizer_config"])
     del tc["chat_template"]
     tc.update({"bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>", "unk_token": "<|endoftext|>"})
     tc.pop("pad_token", None)
-    V = tok["vocab_size"]
-    cfg = {
-        "architectures": ["LlamaForCausalLM"], "attention_bias": False, "attention_dropout": 0.0, "bos_token_id": 0,
-        "eos_token_id": 0, "head_dim": 16, "hidden_act": "silu", "hidden_size": 96, "initializer_range": 0.041666666666666664,
-        "intermediate_size": 128, "is_llama_config": True, "max_position_embeddings": 8192, "mlp_bias": False,
-        "model_type": "llama", "num_attention_heads": 6, "num_hidden_layers": 2, "num_key_value_heads": 2,
-        "pretraining_tp": 1, "rms_norm_eps": 1e-5, "rope_interleaved": False, "rope_scaling": None,
-        "rope_theta": 100000, "tie_word_embeddings": True, "torch_dtype": "bfloat16", "transformers_version": "4.40.1",
-        "use_cache": True, "vocab_size": V,
-    }
+    cfg = smollm2_config(bos_token_id=0, eos_token_id=0, transformers_version="4.40.1", vocab_size=tok["vocab_size"])
+    del cfg["pad_token_id"]
     W = weights(cfg, seed=136)
-    write_json(os.path.join(folder, "config.json"), cfg)
-    write_json(os.path.join(folder, "generation_config.json"), {"bos_token_id": 0, "eos_token_id": 0, "transformers_version": "4.40.1"})
-    write_json(os.path.join(folder, "tokenizer.json"), tok["tokenizer_json"])
-    write_json(os.path.join(folder, "tokenizer_config.json"), tc)
+    folder = hub_folder("smollm2-base-optimum", cfg, {"bos_token_id": 0, "eos_token_id": 0, "transformers_version": "4.40.1"}, tok, tc)
     rng = np.random.RandomState(17)
     ids = [int(i) for i in rng.randint(0, tok["n_tokens"], size=12)]
-    refs = {}
-    for dtype, mode in OPTIMUM_VARIANTS.items():
-        model, used = optimum_graph(cfg, W, mode)
-        onnx.checker.check_model(model)
-        onnx.save(model, os.path.join(folder, "onnx", FILE[dtype]))
-        refs[dtype] = qwen2_forward(ids, used, cfg, q8=(mode == "q8")).numpy()
-    write_reference(folder, ids, refs, "logits [S, V] for input_ids, float64 PyTorch forward (reference.py) on the weights each variant holds")
-    print("smollm2-base-optimum:", {k: float(np.abs(v).max()) for k, v in refs.items()})
+    write_variants(folder, ids, OPTIMUM, lambda mode: optimum_graph(cfg, W, mode),
+                   lambda used, mode: qwen2_forward(ids, used, cfg, q8=mode in DYNAMIC_Q8))
 
 
 BUILDERS = {
     "qwen2.5-optimum": build_qwen25_optimum,
     "qwen2.5-base-optimum": lambda: build_qwen25_optimum("qwen2.5-base-optimum", seed=26, base=True),
+    "qwen2.5-merged-optimum": lambda: build_qwen25_optimum("qwen2.5-merged-optimum", seed=27, merged=True),
     "gemma-3-custom": build_gemma3_custom,
     "gemma-3-base-custom": lambda: build_gemma3_custom("gemma-3-base-custom", seed=4, base=True),
     "qwen3-genai": build_qwen3_genai,

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandinHub, standinRepos } from '../../e2e/standin-hub';
 import type { HubServer } from '../../e2e/hub-server';
 import { CATALOG } from '../engine/catalog';
+import { onnxFileFor } from '../engine/files';
 import { createNodeEngine } from '../engine/node';
 import { main } from './main';
 
@@ -85,6 +86,36 @@ describe('the hub stand-in serves every catalog hub model under its real id and 
       expect(d).toBeLessThan(1e-4);
     });
   }
+
+  it('every variant the catalog lists for a hub model is served from its stand-in and gives that variant\'s reference', async () => {
+    // per-dtype bounds as src/engine/standins.test.ts justifies them (max |Δlogit|, logits of size ~18-31)
+    const TOL: Record<string, number> = { fp32: 1e-4, q4: 1e-4, bnb4: 1e-4, fp16: 0.1, q4f16: 0.1, q8: 0.05, int8: 0.05, uint8: 0.05 };
+    let checked = 0;
+    for (const r of standinRepos()) {
+      const listed = CATALOG.flatMap((p) => [p.base, p.tuned]).find((m) => m?.repo === r.repo)!.variants;
+      for (const v of listed) {
+        const file = v.files[0]!.path;
+        expect(file).toBe(onnxFileFor(v.dtype));
+        const meta = JSON.parse(readFileSync(join(r.folder, 'reference.json'), 'utf8')) as { input_ids: number[]; variants: Record<string, { file: string }> };
+        expect(meta.variants[v.dtype], `${r.standin} has no ${v.dtype} variant for ${r.id}`).toBeDefined();
+        const buf = readFileSync(join(r.folder, meta.variants[v.dtype]!.file));
+        const ref = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+        const before = hub.requests.length;
+        const e = createNodeEngine('node', { endpoint: hub.endpoint, cacheDir: mkdtempSync(join(tmpdir(), 'wpl-hub-cli-')) });
+        await e.load(r.id, { dtype: v.dtype });
+        const out = await e.score(meta.input_ids);
+        await e.dispose();
+        expect(hub.requests.slice(before)).toContain(`${r.repo}/${file}`);
+        let d = 0;
+        for (let i = 0; i < ref.length; i++) d = Math.max(d, Math.abs(out.data[i]! - ref[i]!));
+        expect(out.data.length).toBe(ref.length);
+        expect(d, `${r.id} ${v.dtype}`).toBeLessThan(TOL[v.dtype]!);
+        checked++;
+      }
+    }
+    // SmolLM2-135M/360M-Instruct list 4 variants each, Qwen2.5-0.5B-Instruct 8 (with int8, uint8 and bnb4)
+    expect(checked).toBe(16);
+  }, 120_000);
 
   it('a revision the catalog does not list is refused with the hub\'s 404, as a clear error', async () => {
     const r = standinRepos().find((x) => x.revision !== 'main')!;

@@ -26,7 +26,7 @@ import { blobSource, checkOnnxBytes, onnxFileFor, readJson, type FileSource } fr
 import { rowProblem } from './logits-check';
 import { float16Use, rotaryCacheLength } from './onnx-proto';
 import { LabTokenizer } from './tokenizer';
-import { inspectGraph, kvBits, toFloat32, trustedContext, type GraphInterface } from './graph-interface';
+import { backendProblem, graphFlags, inspectGraph, kvBits, toFloat32, trustedContext, type GraphInterface } from './graph-interface';
 import type {
   Backend,
   ChatMessage,
@@ -287,6 +287,16 @@ export class LabEngine implements Engine {
         runtime = await runtime.fallback();
         backendNote = `${runtime.backend === 'wasm' ? 'WASM' : runtime.backend} instead of WebGPU: ${why}`;
       }
+    }
+    // Graphs this backend is known to run wrong: WebGPU falls back to WASM where it can, else a clear error.
+    const flags = graphFlags(weights);
+    const wrongHere = backendProblem(flags, runtime.backend, dtype);
+    if (wrongHere) {
+      if (runtime.backend !== 'webgpu' || !runtime.fallback) throw new BackendError(runtime.backend, wrongHere);
+      runtime = await runtime.fallback();
+      backendNote = `${runtime.backend === 'wasm' ? 'WASM' : runtime.backend} instead of WebGPU: ${wrongHere}`;
+      const still = backendProblem(flags, runtime.backend, dtype);
+      if (still) throw new BackendError(runtime.backend, still);
     }
     onProgress?.({ file: onnxFile, loaded: weights.length, total: weights.length, overallLoaded: 0, overallTotal: 0, phase: 'session' });
     let session: InferenceSession;
@@ -707,7 +717,8 @@ export class LabEngine implements Engine {
       attention_mask: new T('int64', attention, [B, P + L]),
     };
     if (m.hasPositionIds) feeds['position_ids'] = new T('int64', positions, [B, L]);
-    if (m.hasCacheBranch) feeds['use_cache_branch'] = new T('bool', new Uint8Array([P > 0 ? 1 : 0]), [1]);
+    // (a merged decoder: its with-past branch once there is a past; the branch without reads no past inputs)
+    if (m.hasCacheBranch) feeds['use_cache_branch'] = new T('bool', new Uint8Array([P > 0 ? 1 : 0]), m.graph.cacheBranchDims);
     // Only the last position is needed, and it is the same column for every row: let the graph skip the rest.
     const keepLast = !all && widths.every((w) => w === L);
     if (m.graph.hasNumLogitsToKeep) feeds['num_logits_to_keep'] = new T('int64', new BigInt64Array([keepLast ? 1n : 0n]), []);

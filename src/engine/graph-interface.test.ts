@@ -3,7 +3,9 @@
  * a Float16Array-like view reinterpreted (not converted), and op-type detection in graph bytes.
  */
 import { describe, expect, it } from 'vitest';
-import { bytesContain, halfBitsToFloat, kvBits, toFloat32, trustedContext } from './graph-interface';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { backendProblem, bytesContain, graphFlags, halfBitsToFloat, kvBits, toFloat32, trustedContext } from './graph-interface';
 
 describe('float16 logits and KV', () => {
   it('decodes float16 bit patterns (normal, subnormal, zero, ±inf, NaN)', () => {
@@ -65,5 +67,29 @@ describe('trusted context on WebGPU (sliding-window GQA graphs)', () => {
     expect(trustedContext({ sliding_window: 4096, use_sliding_window: false }, { gqa: true }, 'webgpu', 32768).contextLength).toBe(32768);
     expect(trustedContext({ sliding_window: null }, { gqa: true }, 'webgpu', 40960).contextLength).toBe(40960);
     expect(trustedContext({ sliding_window: 512, _sliding_window_pattern: 6 }, { gqa: true }, 'webgpu', 32768).contextLength).toBe(512);
+  });
+});
+
+describe('graphs a backend is known to run wrong (measured on the stand-ins)', () => {
+  const bytes = (standin: string, file: string) => new Uint8Array(readFileSync(resolve('models/standins', standin, 'onnx', file)));
+  it('reads the flags from the graph bytes', () => {
+    expect(graphFlags(bytes('qwen2.5-merged-optimum', 'model_quantized.onnx'))).toEqual({ hasCacheBranch: true, dynamicQuant: true });
+    expect(graphFlags(bytes('qwen2.5-merged-optimum', 'model.onnx'))).toEqual({ hasCacheBranch: true, dynamicQuant: false });
+    expect(graphFlags(bytes('qwen2.5-optimum', 'model_uint8.onnx'))).toEqual({ hasCacheBranch: false, dynamicQuant: true });
+    expect(graphFlags(bytes('qwen2.5-optimum', 'model_bnb4.onnx'))).toEqual({ hasCacheBranch: false, dynamicQuant: false });
+  });
+
+  it('WebGPU: every dynamically quantized file; WASM: a merged decoder with int8 weights only', () => {
+    const dq = { hasCacheBranch: false, dynamicQuant: true };
+    const mergedDq = { hasCacheBranch: true, dynamicQuant: true };
+    for (const dtype of ['q8', 'int8', 'uint8']) expect(backendProblem(dq, 'webgpu', dtype)).toContain('wrong logits on WebGPU');
+    expect(backendProblem(dq, 'wasm', 'q8')).toBeNull();
+    expect(backendProblem(dq, 'node', 'q8')).toBeNull();
+    expect(backendProblem(mergedDq, 'wasm', 'q8')).toContain('merged decoder (use_cache_branch)');
+    expect(backendProblem(mergedDq, 'wasm', 'int8')).toContain('merged decoder');
+    expect(backendProblem(mergedDq, 'wasm', 'uint8')).toBeNull(); // uint8 weights inside the If: exact on WASM
+    expect(backendProblem(mergedDq, 'node', 'q8')).toBeNull();
+    expect(backendProblem({ hasCacheBranch: true, dynamicQuant: false }, 'wasm', 'fp32')).toBeNull();
+    expect(backendProblem({ hasCacheBranch: false, dynamicQuant: false }, 'webgpu', 'bnb4')).toBeNull();
   });
 });

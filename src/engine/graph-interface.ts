@@ -4,7 +4,9 @@
  * (optimum, onnxruntime-genai's model builder, the custom Gemma-3 script) and by revision.
  *
  * - `position_ids`: fed only when declared (graphs with RoPE inside GroupQueryAttention have none).
- * - `use_cache_branch` (old merged decoders) and `num_logits_to_keep` (newer exports): fed only when declared.
+ * - `use_cache_branch` (old optimum merged decoders: an `If` between the decoder with past and the one without)
+ *   and `num_logits_to_keep` (newer exports): fed only when declared, `use_cache_branch` with the rank its
+ *   input metadata declares ([1] as optimum writes it, or a scalar), false while the past is empty.
  * - KV dtype and shape: from the `past_key_values.*` input metadata (fixed dims), config as fallback.
  * - Attention that reads the mask only as sequence lengths (com.microsoft GroupQueryAttention: seqlens_k
  *   and total_sequence_length) cannot run padded rows, and onnxruntime refuses batch > 1 for a multi-token
@@ -20,7 +22,11 @@ import type { InferenceSession } from 'onnxruntime-web';
 export interface GraphInterface {
   hasPositionIds: boolean;
   hasCacheBranch: boolean;
+  /** The dims `use_cache_branch` is fed with: [1] (optimum's merged decoders) or [] when declared a scalar. */
+  cacheBranchDims: number[];
   hasNumLogitsToKeep: boolean;
+  /** DynamicQuantizeLinear + MatMulInteger (q8 / int8 / uint8). */
+  dynamicQuant: boolean;
   kvType: 'float32' | 'float16';
   numKvHeads: number;
   headDim: number;
@@ -40,6 +46,7 @@ interface Meta {
 
 const GQA = new TextEncoder().encode('GroupQueryAttention');
 const DYNAMIC_QUANT = new TextEncoder().encode('DynamicQuantizeLinear');
+const CACHE_BRANCH = new TextEncoder().encode('use_cache_branch');
 
 /** Whether the bytes contain the ASCII string (op types are stored as plain strings in the protobuf). */
 export function bytesContain(haystack: Uint8Array, needle: Uint8Array): boolean {
@@ -86,9 +93,17 @@ export function inspectGraph(
     notes.push("dynamic int8 quantization (DynamicQuantizeLinear) scales each call's activations by their joint range, so a row's logits would depend on the other rows of its batch: batched steps run one row per forward pass");
   }
   if (kvType === 'float16') notes.push('KV cache in float16');
+  const hasCacheBranch = inputs.includes('use_cache_branch');
+  const branchMeta = Array.isArray(meta) ? meta.find((m) => m.name === 'use_cache_branch') : undefined;
+  const cacheBranchDims = branchMeta?.shape && branchMeta.shape.length === 0 ? [] : [1];
+  if (hasCacheBranch) {
+    notes.push('a merged decoder (use_cache_branch): false on the first pass, with the past empty; true on every step with a past');
+  }
   return {
     hasPositionIds,
-    hasCacheBranch: inputs.includes('use_cache_branch'),
+    hasCacheBranch,
+    cacheBranchDims,
+    dynamicQuant,
     hasNumLogitsToKeep: inputs.includes('num_logits_to_keep'),
     kvType,
     numKvHeads,
@@ -97,6 +112,30 @@ export function inspectGraph(
     gqa,
     notes,
   };
+}
+
+/** What the backend rules below need, read from the graph bytes before a session is made. */
+export function graphFlags(graphBytes: Uint8Array): Pick<GraphInterface, 'hasCacheBranch' | 'dynamicQuant'> {
+  return { hasCacheBranch: bytesContain(graphBytes, CACHE_BRANCH), dynamicQuant: bytesContain(graphBytes, DYNAMIC_QUANT) };
+}
+
+/**
+ * A graph this backend is known to run wrong, or null. Measured on the stand-ins (README, "Stand-ins"):
+ * - WebGPU, dynamically quantized graphs (q8 / int8 / uint8): onnxruntime-web's WebGPU EP has no kernel for
+ *   DynamicQuantizeLinear or MatMulInteger, and the logits came out 0.25-0.28 off the reference (2e-6 on
+ *   CPU and WASM); public reports say the same of the real exports (transformers.js#1317, #1286).
+ * - WASM, a merged decoder (`use_cache_branch`, its decoder inside `If` branches) with dynamically quantized
+ *   int8 weights (q8 / int8): logits 0.18 off the reference on onnxruntime-web's WASM build (onnxruntime-node:
+ *   6e-6; the same graph unmerged, or with uint8 weights, is exact on WASM too).
+ */
+export function backendProblem(graph: Pick<GraphInterface, 'hasCacheBranch' | 'dynamicQuant'>, backend: string, dtype: string): string | null {
+  if (backend === 'webgpu' && graph.dynamicQuant) {
+    return `this ${dtype} file is dynamically quantized (DynamicQuantizeLinear + MatMulInteger), which gives wrong logits on WebGPU (0.25-0.28 off on the stand-ins; transformers.js#1317, #1286); run it on WASM, or load its q4 or fp32 variant`;
+  }
+  if (backend === 'wasm' && graph.hasCacheBranch && graph.dynamicQuant && dtype !== 'uint8') {
+    return `this ${dtype} file is a merged decoder (use_cache_branch) with dynamically quantized int8 weights, which onnxruntime-web's WASM build runs wrong (logits off by 0.18 on the stand-in; exact on onnxruntime-node); load its fp32 or uint8 variant, or run it on onnxruntime-node (the CLI's default backend)`;
+  }
+  return null;
 }
 
 /**

@@ -13,6 +13,9 @@
  * - Gemma 3 on WebGPU: its GroupQueryAttention ignores `local_window_size`, so the engine caps the context
  *   at the sliding window (4 tokens here): the cap holds (5 tokens are refused) and the logits up to the
  *   window equal the reference within 1e-4.
+ * - q8 / int8 / uint8 (DynamicQuantizeLinear + MatMulInteger, neither with a WebGPU kernel): the logits
+ *   came out 0.25-0.28 off (2e-6 on CPU and WASM), so the engine refuses them on WebGPU (the page falls back
+ *   to WASM under `auto`); the control runs one straight through onnxruntime-web's WebGPU EP.
  * - float16 variants: SwiftShader's adapter has no `shader-f16`, so the engine refuses them at load (a
  *   BackendError naming WASM or the fp32 variant); checked once.
  * One engine per stand-in, one load each: SwiftShader is slow.
@@ -49,6 +52,10 @@ const CASES: { standin: string; dtype: Dtype; tol: number; window?: number }[] =
   { standin: 'qwen2.5-optimum', dtype: 'fp32', tol: ROPE_AT_RUN_TIME },
   { standin: 'qwen2.5-base-optimum', dtype: 'q4', tol: ROPE_AT_RUN_TIME },
   { standin: 'smollm2-optimum', dtype: 'fp32', tol: ROPE_AT_RUN_TIME },
+  // bnb4: the WebGPU EP's own MatMulBnb4 kernel (NF4, block 64); the optimum graph's RoPE error as fp32
+  { standin: 'qwen2.5-optimum', dtype: 'bnb4', tol: ROPE_AT_RUN_TIME },
+  // an old merged decoder: the If between the decoder with past and the one without runs on WebGPU
+  { standin: 'qwen2.5-merged-optimum', dtype: 'fp32', tol: ROPE_AT_RUN_TIME },
   { standin: 'smollm2-base-optimum', dtype: 'q4', tol: ROPE_AT_RUN_TIME },
   { standin: 'gemma-3-custom', dtype: 'fp32', tol: EXACT, window: 4 },
   { standin: 'gemma-3-base-custom', dtype: 'q4', tol: EXACT, window: 4 },
@@ -115,6 +122,34 @@ describe('stand-ins on WebGPU (Dawn + SwiftShader)', () => {
       }
     });
   }
+
+  it('q8 / int8 / uint8 are refused on WebGPU, naming WASM; control: onnxruntime-web on WebGPU runs int8 wrong', async () => {
+    const folder = resolve('models/standins/qwen2.5-optimum');
+    const e = createNodeEngine('webgpu');
+    try {
+      for (const dtype of ['q8', 'int8', 'uint8'] as const) {
+        await expect(e.load(folder, { dtype })).rejects.toThrow(/backend webgpu is unavailable: .*dynamically quantized.*wrong logits on WebGPU.*run it on WASM/);
+      }
+      // the same int8 file straight through onnxruntime-web's WebGPU EP (the engine's runtime, no engine rules)
+      const { ort } = await (e as unknown as { deps: { runtime: () => Promise<{ ort: typeof import('onnxruntime-web') }> } }).deps.runtime();
+      const ref = reference(folder, 'int8');
+      const session = await ort.InferenceSession.create(readFileSync(join(folder, 'onnx/model_int8.onnx')), { executionProviders: ['webgpu'] });
+      const S = ref.ids.length;
+      const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(ref.ids.map(BigInt)), [1, S]),
+        attention_mask: new ort.Tensor('int64', new BigInt64Array(S).fill(1n), [1, S]),
+        position_ids: new ort.Tensor('int64', BigInt64Array.from(ref.ids.map((_, i) => BigInt(i))), [1, S]),
+      };
+      for (const n of session.inputNames) if (n.startsWith('past_key_values.')) feeds[n] = new ort.Tensor('float32', new Float32Array(0), [1, 2, 0, 8]);
+      const out = (await session.run(feeds))['logits']!;
+      const d = maxAbsDiff((await out.getData()) as Float32Array, ref.logits);
+      console.log(`qwen2.5-optimum int8 on onnxruntime-web WebGPU without the engine: max |Δlogit| vs reference ${d.toExponential(2)}`);
+      expect(d).toBeGreaterThan(0.05); // (2e-6 on CPU and WASM; when this fails, WebGPU got it right: revisit the rule)
+      await session.release();
+    } finally {
+      await e.dispose();
+    }
+  }, 900_000);
 
   it('a float16 variant on an adapter without shader-f16 is refused at load, naming the fp32 variant', async () => {
     const e = createNodeEngine('webgpu');

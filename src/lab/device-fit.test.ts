@@ -97,6 +97,17 @@ describe('fitVariant', () => {
     expect(fitVariant({ ...gemma, repo: 'org/other' }, { ...gpu, budgetBytes: 600 * MB }).dtype).toBe('fp16');
   });
 
+  it('on WebGPU takes bnb4 when it is what fits (its MatMulBnb4 has a WebGPU kernel and measured right there)', () => {
+    const fit = fitVariant(model([v('q8', 100), v('bnb4', 50)]), gpu);
+    expect(fit.dtype).toBe('bnb4');
+    expect(fit.excluded.map((e) => e.dtype)).toEqual(['q8']);
+    expect(fit.excluded[0]!.reason).toContain('measured 0.25-0.28 logits off');
+    // the catalog's Qwen2.5-Instruct on WebGPU within 770 MB: q4f16 (483 MB) is more exact than bnb4 (764 MB)
+    const q = fitVariant(qwen, { ...gpu, budgetBytes: 770 * MB });
+    expect(q.dtype).toBe('q4f16');
+    expect(q.excluded.find((e) => e.dtype === 'bnb4')!.reason).toBe('bnb4: fits, but q4f16 is more exact');
+  });
+
   it('follows the preference order whatever the catalog order', () => {
     const all = DTYPE_PREFERENCE.map((d, i) => v(d, 100 - i, d === 'fp16' || d === 'q4f16'));
     for (let drop = 0; drop < all.length; drop++) {

@@ -7,9 +7,14 @@
  * - float16 variants (`needs: ['shader-f16']`: fp16, q4f16) run only on WebGPU with the adapter's
  *   `shader-f16` feature; the WASM backend runs them poorly, so there they are excluded.
  * - known wrong on WebGPU, excluded there: q8/int8/uint8 (dynamic `MatMulInteger` decoders give gibberish:
- *   transformers.js#1317, #1286, #1728) and Gemma 3 in fp16/q4f16 (float16 overflow in the residual
+ *   transformers.js#1317, #1286, #1728; onnxruntime-web's WebGPU EP has no kernel for `MatMulInteger` nor
+ *   `DynamicQuantizeLinear`, and on the stand-ins (Dawn/SwiftShader) the logits were 0.25-0.28 off the
+ *   reference, 2e-6 on CPU and WASM) and Gemma 3 in fp16/q4f16 (float16 overflow in the residual
  *   stream gives `<pad>`/`<unused>` garbage: onnxruntime#26732). Without `shader-f16`, q4f16 is out and q4
  *   is taken instead (q4f16 would fail inside the first run, not at load).
+ * - bnb4 is allowed on WebGPU: the WebGPU EP of onnxruntime-web/webgpu (1.31) has a `MatMulBnb4` kernel
+ *   (`contrib::webgpu::MatMulBnb4`), and the bnb4 stand-in's logits on WebGPU are as close to the reference
+ *   as its fp32 (2.4e-3, the run-time RoPE error of optimum graphs there). (The older JSEP build has none.)
  * - a variant whose files together exceed the download budget is excluded.
  * - of the variants left, the most exact wins: fp32 > fp16 > q8 > int8 > uint8 > q4f16 > q4 > bnb4; except on
  *   WASM, where q4 (and q4f16) come before q8/int8/uint8: dynamically quantized graphs
@@ -90,7 +95,7 @@ export function megabytes(bytes: number): string {
 export function variantProblem(v: CatalogVariant, device: DeviceProfile, repo = ''): string | null {
   const f16 = v.needs.includes('shader-f16');
   if (device.backend === 'webgpu' && (v.dtype === 'q8' || v.dtype === 'int8' || v.dtype === 'uint8')) {
-    return `${v.dtype}: dynamically quantized (MatMulInteger) decoders give wrong output on WebGPU (transformers.js#1317, #1286)`;
+    return `${v.dtype}: dynamically quantized (MatMulInteger) decoders give wrong output on WebGPU (transformers.js#1317, #1286; measured 0.25-0.28 logits off on the stand-ins)`;
   }
   if (device.backend === 'webgpu' && /gemma-3/i.test(repo) && (v.dtype === 'fp16' || v.dtype === 'q4f16')) {
     return `${v.dtype}: Gemma 3 in float16 overflows to garbage on WebGPU (onnxruntime#26732); fp32 or q4 run correctly`;
