@@ -6,7 +6,7 @@
  * anything else becomes the model's default. `onChange` hands the view the values to use.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Engine } from '../engine/types';
+import type { Engine, ModelInfo } from '../engine/types';
 import { explicitPick, initialPick, isExplicit, modelDefault, pickHint, settlePick, type ModelDefault, type Side, type TemplatePick, type TemplateSource } from '../lab/template-defaults';
 
 type Pair<T> = { base: T; tuned: T };
@@ -15,6 +15,7 @@ export class TemplatePicks<V extends string> implements ReactiveController {
   picks: Pair<TemplatePick<V>>;
   defs: Pair<ModelDefault<V> | null> = { base: null, tuned: null };
   private engines: Pair<Engine | null> = { base: null, tuned: null };
+  private sources: Pair<string | null> = { base: null, tuned: null };
   private pending: Pair<Promise<unknown>> = { base: Promise.resolve(), tuned: Promise.resolve() };
 
   constructor(
@@ -36,17 +37,20 @@ export class TemplatePicks<V extends string> implements ReactiveController {
 
   hostConnected(): void {}
 
-  /** The engines now loaded (null while a side loads): works out the defaults of models that changed. */
-  models(base: Engine | null, tuned: Engine | null): void {
+  /** The engines now loaded (null while a side loads) and their infos: works out the defaults of the models
+   *  that changed (a new engine, or the same engine with another model in it). */
+  models(base: Engine | null, tuned: Engine | null, infos: Pair<ModelInfo | null>): void {
     for (const side of ['base', 'tuned'] as const) {
       const engine = side === 'base' ? base : tuned;
-      if (engine === this.engines[side]) continue;
+      const source = engine ? (infos[side]?.source ?? null) : null;
+      if (engine === this.engines[side] && source === this.sources[side]) continue;
       this.engines[side] = engine;
+      this.sources[side] = source;
       this.defs = { ...this.defs, [side]: null };
       if (!engine) continue;
       this.pending[side] = modelDefault(engine, side, this.opts.plainBase).then(
         (def) => {
-          if (this.engines[side] !== engine) return; // the model changed meanwhile
+          if (this.engines[side] !== engine || this.sources[side] !== source) return; // the model changed meanwhile
           this.defs = { ...this.defs, [side]: def as ModelDefault<V> };
           this.settle();
         },

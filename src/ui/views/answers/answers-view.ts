@@ -129,7 +129,7 @@ export class AnswersView extends PairView {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (!this.readonly) this.templates.models(this.base, this.tuned);
+    if (!this.readonly) this.templates.models(this.base, this.tuned, { base: this.baseInfo, tuned: this.tunedInfo });
     if (changed.has('stored') && this.stored) this.showStored(this.stored);
     if (changed.has('pendingSpec') && this.pendingSpec && this.pendingSpec !== this.pendingDone) {
       try {

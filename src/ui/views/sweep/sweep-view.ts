@@ -101,7 +101,7 @@ export class SweepView extends PairView {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
-    if (!this.readonly) this.templates.models(this.base, this.tuned);
+    if (!this.readonly) this.templates.models(this.base, this.tuned, { base: this.baseInfo, tuned: this.tunedInfo });
     if (changed.has('stored') && this.stored) this.openStored(this.stored);
     if (changed.has('pendingSpec') && this.pendingSpec) this.takePending(this.pendingSpec);
     // Histograms depend on the shown runs and on the grouping.
