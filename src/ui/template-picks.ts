@@ -11,6 +11,22 @@ import { explicitPick, initialPick, isExplicit, modelDefault, pickHint, settlePi
 
 type Pair<T> = { base: T; tuned: T };
 
+/** The URL parameters holding an explicit template choice of a view, by side (inject's template goes with
+ *  its prompt, not the model: not here). They are made for the model loaded then, so they are dropped when
+ *  that side's model changes (the chooser's Load, a family link): the new model gets its own default. */
+export const TEMPLATE_PARAMS: Readonly<Pair<readonly string[]>> = {
+  base: ['compare.baseTemplate', 'sweep.tb', 'answers.templateBase'],
+  tuned: ['compare.tunedTemplate', 'sweep.tt', 'answers.templateTuned'],
+};
+
+/** `search` without the template choices of the sides whose model changes. */
+export function withoutTemplateChoices(search: string, changed: Pair<boolean>): string {
+  const q = new URLSearchParams(search);
+  for (const side of ['base', 'tuned'] as const) if (changed[side]) for (const k of TEMPLATE_PARAMS[side]) q.delete(k);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
 export class TemplatePicks<V extends string> implements ReactiveController {
   picks: Pair<TemplatePick<V>>;
   defs: Pair<ModelDefault<V> | null> = { base: null, tuned: null };
