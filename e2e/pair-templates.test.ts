@@ -3,8 +3,9 @@
  *
  * WASM: on the default pair (lab-base vs lab-sft) compare starts on URIAL for the base (a link's
  * `compare.baseTemplate` wins), sweep and answers on none / chat; a template chosen in the select goes in
- * the URL; loading lab-sft vs lab-rl in the chooser moves every side whose model changed to that model's
- * default (chat on both sides: both are chat-tuned), and drops the old choices from the URL. Then, on
+ * the URL, and the family link to another pair leaves it behind; loading lab-sft vs lab-rl in the chooser
+ * moves every side whose model changed to that model's default (chat on both sides: both are chat-tuned),
+ * in the view on screen and, through the URL, in the others. Then, on
  * lab-sft vs lab-rl, on WASM and on forced WebGPU: the compare, sweep and answers selects show chat on both
  * sides with the reason beside them, and one run of each gives the headline numbers that onnxruntime-node
  * computes here with the library functions (compare(), the tempered entropy of the first distribution,
@@ -218,12 +219,26 @@ describe('templates follow the loaded pair', () => {
       await tab(page, 'compare');
       await expectTemplates(page, 'compare', ['urial', 'none'], [/Set by the link/, /Set by the link/]);
 
-      // lab-sft vs lab-rl in the chooser: both sides' models change, so both follow their new model.
+      // A choice in answers; the family link to lab-sft vs lab-rl leaves the template choices behind.
+      await tab(page, 'answers');
+      await page.locator('answers-view #template-base').selectOption('chat');
+      await expect.poll(() => param(page, 'answers.templateBase')).toBe('chat');
+      await tab(page, 'compare');
+      await tab(page, 'answers'); // the link is made when the view renders: now with the choice in the URL
+      await expectTemplates(page, 'answers', ['chat', 'chat'], [/Set by the link/, /lab-sft is chat-tuned/]);
+      const link = new URL((await page.locator('answers-view family-hint a.family-pair').getAttribute('href')) ?? '', server.origin).searchParams;
+      expect([link.get('base'), link.get('tuned')]).toEqual(['./models/lab-sft/', './models/lab-rl/']);
+      expect(['answers.templateBase', 'compare.baseTemplate', 'compare.tunedTemplate'].map((k) => link.get(k))).toEqual([null, null, null]);
+      expect(link.get('compare.samples')).toBe('0');
+
+      // lab-sft vs lab-rl in the chooser, from the sweep tab: both sides' models change, so the sweep view
+      // moves both sides to their new defaults, and the other views' choices leave the URL.
+      await tab(page, 'sweep');
       await page.locator('pair-chooser #lab-base-side').selectOption('lab-sft');
       await page.locator('pair-chooser #lab-tuned-side').selectOption('lab-rl');
       await page.locator('pair-chooser button[type="submit"]').click();
-      await expectTemplates(page, 'compare', ['chat', 'chat'], SFT_RL_HINTS);
-      await expect.poll(() => [param(page, 'compare.baseTemplate'), param(page, 'compare.tunedTemplate')]).toEqual([null, null]);
+      await expectTemplates(page, 'sweep', ['chat', 'chat'], SFT_RL_HINTS);
+      expect(['compare.baseTemplate', 'compare.tunedTemplate', 'answers.templateBase', 'sweep.tb', 'sweep.tt'].map((k) => param(page, k))).toEqual([null, null, null, null, null]);
       await expectReady(page);
       expect(await pairBackends(page)).toBe('wasm,wasm');
 
