@@ -20,10 +20,10 @@ import {
   TopKChangeEvent,
 } from './events';
 import { LabController } from './lab-controller';
-import { deliverToView, openSpecOnLoad, saveNote, viewIdOf, type Delivery, type LibraryNote } from './library-link';
-import { readParams, updateQuery, VIEWS, type ViewId } from './params';
 import { TEMPLATE_PARAMS } from './template-picks';
 import { resolveLabSource } from '../engine/family';
+import { deliverToView, openSpecOnLoad, saveNote, viewIdOf, type Delivery, type LibraryNote } from './library-link';
+import { readParams, updateQuery, VIEWS, type ViewId } from './params';
 import { shared } from './styles';
 import './family-panel';
 import './pair-chooser';
