@@ -7,6 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { FAMILY_VIEW_PAIRS, labUrl } from '../engine/family';
 import { readParams, writeParams } from './params';
+import { withoutTemplateChoices } from './template-picks';
 
 @customElement('family-hint')
 export class FamilyHint extends LitElement {
@@ -26,7 +27,9 @@ export class FamilyHint extends LitElement {
     if (!s) return nothing;
     const p = readParams(location.search);
     if (p.base === labUrl(s.base) && p.tuned === labUrl(s.tuned)) return nothing;
-    const href = location.pathname + writeParams({ ...p, base: labUrl(s.base), tuned: labUrl(s.tuned) }, location.search);
+    // the views' template choices were made for the models loaded now: the family pair gets its own defaults
+    const search = withoutTemplateChoices(location.search, { base: p.base !== labUrl(s.base), tuned: p.tuned !== labUrl(s.tuned) });
+    const href = location.pathname + writeParams({ ...p, base: labUrl(s.base), tuned: labUrl(s.tuned) }, search);
     return html`Lab-grown family: these presets make their point best on
       <a class="family-pair" href=${href}>${s.base} vs ${s.tuned}</a> (${s.why}).`;
   }

@@ -22,6 +22,8 @@ import {
   TopKChangeEvent,
 } from './events';
 import { LabController } from './lab-controller';
+import { TEMPLATE_PARAMS } from './template-picks';
+import { resolveLabSource } from '../engine/family';
 import { deliverToView, openSpecOnLoad, saveNote, viewIdOf, type Delivery, type LibraryNote } from './library-link';
 import { readParams, updateQuery, VIEWS, type ViewId } from './params';
 import { cardStyle, shared } from './styles';
@@ -117,6 +119,9 @@ export class LabApp extends LitElement {
     this.addEventListener(PairLoadEvent.type, (e) => {
       // The weight variant of each model travels in the URL (`base.dtype`, `tuned.dtype`; read by ModelSlot).
       updateQuery({ 'base.dtype': e.dtypes.base ?? null, 'tuned.dtype': e.dtypes.tuned ?? null });
+      // The views' template choices were made for the models loaded before: a side whose model changes gets its default.
+      const changed = { base: resolveLabSource(e.base) !== this.lab.params.base, tuned: resolveLabSource(e.tuned) !== this.lab.params.tuned };
+      updateQuery(Object.fromEntries((['base', 'tuned'] as const).flatMap((side) => (changed[side] ? TEMPLATE_PARAMS[side].map((k) => [k, null]) : []))));
       void this.lab.loadPair(e.base, e.tuned, e.backend);
     });
     this.addEventListener(PromptInputEvent.type, (e) => this.lab.setPrompt(e.prompt));

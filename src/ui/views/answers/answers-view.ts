@@ -25,6 +25,8 @@ import { queryParam, updateQuery } from '../../params';
 import { RunLifecycle } from '../../run-lifecycle';
 import { formatPercent } from '../../format';
 import { inlineStyle, resultTable } from '../../styles';
+import { presetFrame } from '../../../lab/templates';
+import { TemplatePicks } from '../../template-picks';
 import { PairView } from '../pair-view';
 import { escapeAffix, unescapeAffix } from './answers-affix';
 import { atTemperature, chartConfig, renderFreeTable, renderLowMass, renderOverlap, renderPublished, renderStats, renderTable, shown, SIDES, type AtT } from './answers-render';
@@ -33,6 +35,7 @@ import { answersStyles } from './answers-styles';
 
 type Side = 'base' | 'tuned';
 const TEMPLATES: readonly Template[] = ['none', 'chat'];
+/** Shown until a model's default template is known; the templates follow the model (TemplatePicks). */
 const DEFAULT_TEMPLATE: Record<Side, Template> = { base: 'none', tuned: 'chat' };
 const END_OF_TURN = '<|im_end|>';
 const T_MIN = 0.1;
@@ -45,7 +48,7 @@ const CANDIDATE_SETS: { label: string; spec: string }[] = [
   { label: 'yes / no / hedge', spec: 'Yes\nNo\nIt depends' },
 ];
 
-function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
+function pick<T extends string, F extends T | null>(value: string | null, allowed: readonly T[], fallback: F): T | F {
   return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
 }
 
@@ -90,8 +93,8 @@ export class AnswersView extends PairView {
   @state() private candPrefix = queryParam('answers.prefix') ?? ANSWER_PRESETS[2]!.prefix;
   @state() private suffixBase = queryParam('answers.suffixBase') ?? '';
   @state() private suffixTuned = queryParam('answers.suffixTuned') ?? '';
-  @state() private templateBase: Template = pick(queryParam('answers.templateBase'), TEMPLATES, DEFAULT_TEMPLATE.base);
-  @state() private templateTuned: Template = pick(queryParam('answers.templateTuned'), TEMPLATES, DEFAULT_TEMPLATE.tuned);
+  @state() private templateBase: Template = DEFAULT_TEMPLATE.base;
+  @state() private templateTuned: Template = DEFAULT_TEMPLATE.tuned;
   @state() private temperature = clampT(Number(queryParam('answers.T') ?? 1));
   @state() private presetId: string | null = null;
   @state() private frameBase = queryParam('answers.frameBase') ?? '';
@@ -105,6 +108,17 @@ export class AnswersView extends PairView {
   /** Scoring runs (owns data-view-state) and free-answer runs. */
   readonly main = new RunLifecycle<AnswersData>(this);
   readonly free = new RunLifecycle<AnswersData>(this, false);
+  /** The templates: each loaded model's default unless chosen (link, stored run, shared spec, the select). */
+  private readonly templates = new TemplatePicks<Template>(this, {
+    plainBase: 'none',
+    link: { base: pick(queryParam('answers.templateBase'), TEMPLATES, null), tuned: pick(queryParam('answers.templateTuned'), TEMPLATES, null) },
+    fallback: DEFAULT_TEMPLATE,
+    onChange: (v) => {
+      this.templateBase = v.base;
+      this.templateTuned = v.tuned;
+      if (!this.readonly) this.saveParams();
+    },
+  });
   private runs = 0;
   private pendingDone: SpecEnvelope | null = null;
   private atCache: { data: AnswersData; t: number; at: AtT; chart: ReturnType<typeof chartConfig> } | null = null;
@@ -115,10 +129,11 @@ export class AnswersView extends PairView {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    if (!this.readonly) this.templates.models(this.base, this.tuned, { base: this.baseInfo, tuned: this.tunedInfo });
     if (changed.has('stored') && this.stored) this.showStored(this.stored);
     if (changed.has('pendingSpec') && this.pendingSpec && this.pendingSpec !== this.pendingDone) {
       try {
-        this.fill(answersRunner.validateSpec(this.pendingSpec));
+        this.fill(answersRunner.validateSpec(this.pendingSpec), 'shared');
       } catch (err) {
         this.pendingDone = this.pendingSpec;
         this.main.fail(err);
@@ -135,14 +150,16 @@ export class AnswersView extends PairView {
     this.dataset['temperature'] = String(this.temperature);
   }
 
-  /** The fields from a spec (a stored run, a shared link). */
-  private fill(s: AnswersSpec): void {
+  /** The fields from a spec (a stored run, a shared link); its templates are explicit choices. */
+  private fill(s: AnswersSpec, source: 'stored' | 'shared'): void {
     const st = s.settings;
     this.prompt = s.prompt;
     this.spec = st.choices;
     this.candPrefix = st.prefix;
-    if (st.templates.base) this.templateBase = st.templates.base;
-    if (st.templates.tuned) this.templateTuned = st.templates.tuned;
+    for (const side of SIDES) {
+      const t = st.templates[side];
+      if (t) this.templates.choose(side, t, source);
+    }
     this.suffixBase = st.suffixes.base ?? this.suffixBase;
     this.suffixTuned = st.suffixes.tuned ?? this.suffixTuned;
     for (const side of SIDES) {
@@ -164,7 +181,7 @@ export class AnswersView extends PairView {
       const spec = answersRunner.validateSpec(r.spec);
       const result = answersRunner.validateResult(r.result);
       if (!result.data.base || !result.data.tuned) throw new InputError('This view shows runs of both models; this run has one side only.');
-      this.fill(spec);
+      this.fill(spec, 'stored');
       // An own opener found greedily is shown in its field, as after a run here.
       this.frameBase = spec.settings.frames.base?.mode === 'auto' ? result.data.base.frame.text : this.frameBase;
       this.frameTuned = spec.settings.frames.tuned?.mode === 'auto' ? result.data.tuned.frame.text : this.frameTuned;
@@ -185,8 +202,9 @@ export class AnswersView extends PairView {
       'answers.prefix': this.candPrefix,
       'answers.suffixBase': this.suffixBase,
       'answers.suffixTuned': this.suffixTuned,
-      'answers.templateBase': this.templateBase === DEFAULT_TEMPLATE.base ? null : this.templateBase,
-      'answers.templateTuned': this.templateTuned === DEFAULT_TEMPLATE.tuned ? null : this.templateTuned,
+      // only an explicit choice: a link without them follows the models of whatever pair it opens
+      'answers.templateBase': this.templates.param('base'),
+      'answers.templateTuned': this.templates.param('tuned'),
       'answers.T': this.temperature === 1 ? null : String(this.temperature),
       'answers.frameBase': this.frameBase === '' ? null : this.frameBase,
       'answers.frameTuned': this.frameTuned === '' ? null : this.frameTuned,
@@ -196,6 +214,11 @@ export class AnswersView extends PairView {
   }
 
   private set<K extends keyof Fields>(key: K, value: Fields[K]): void {
+    if (key === 'templateBase' || key === 'templateTuned') {
+      this.presetId = null;
+      this.templates.choose(key === 'templateBase' ? 'base' : 'tuned', value as Template, 'user');
+      return;
+    }
     (this as unknown as Fields)[key] = value;
     this.presetId = null;
     this.saveParams();
@@ -233,18 +256,22 @@ export class AnswersView extends PairView {
     this.saveParams();
   }
 
-  private applyPreset(p: AnswerPreset): void {
+  /** A preset: its prompt and candidates, each side in its model's default template, and each side's frame
+   *  for that template (a chat-tuned base answers in its chat voice: the tuned side's frame, presetFrame). */
+  private async applyPreset(p: AnswerPreset): Promise<void> {
+    await this.templates.settled();
+    this.templates.reset();
     this.prompt = p.prompt;
     this.spec = p.choices;
     this.candPrefix = p.prefix;
     this.suffixBase = p.suffix;
     this.suffixTuned = p.suffix;
-    this.templateBase = DEFAULT_TEMPLATE.base;
-    this.templateTuned = DEFAULT_TEMPLATE.tuned;
-    this.frameModeBase = p.frames.base === 'auto' ? 'own' : 'typed';
-    this.frameBase = p.frames.base === 'auto' ? '' : p.frames.base;
-    this.frameModeTuned = p.frames.tuned === 'auto' ? 'own' : 'typed';
-    this.frameTuned = p.frames.tuned === 'auto' ? '' : p.frames.tuned;
+    const fb = presetFrame(p.frames, 'base', this.templateBase);
+    const ft = presetFrame(p.frames, 'tuned', this.templateTuned);
+    this.frameModeBase = fb === 'auto' ? 'own' : 'typed';
+    this.frameBase = fb === 'auto' ? '' : fb;
+    this.frameModeTuned = ft === 'auto' ? 'own' : 'typed';
+    this.frameTuned = ft === 'auto' ? '' : ft;
     this.presetId = p.id;
     this.saveParams();
     void this.run();
@@ -292,6 +319,8 @@ export class AnswersView extends PairView {
   }
 
   private async run(): Promise<void> {
+    if (this.main.running) return;
+    await this.templates.settled(); // a click right after the pair loads runs with the models' defaults
     if (this.main.running) return;
     this.free.clear();
     const r = await this.start(this.main, null);
@@ -344,7 +373,7 @@ export class AnswersView extends PairView {
       <div class="presets" role="group" aria-label="Presets">
       ${ANSWER_PRESETS.map(
         (p) => html`<div class="preset">
-          <button id=${`preset-${p.id}`} data-preset=${p.id} aria-pressed=${this.presetId === p.id ? 'true' : 'false'} ?disabled=${this.main.running || !this.pairReady} @click=${() => this.applyPreset(p)}>
+          <button id=${`preset-${p.id}`} data-preset=${p.id} aria-pressed=${this.presetId === p.id ? 'true' : 'false'} ?disabled=${this.main.running || !this.pairReady} @click=${() => void this.applyPreset(p)}>
             ${p.label}
           </button>
           <span class="published" data-published=${p.id}
@@ -451,7 +480,8 @@ export class AnswersView extends PairView {
           </div>
           <span class="example"
             >The base reads the prompt ${this.templateBase === 'none' ? 'as plain text (none)' : 'in its chat template (chat)'}; the tuned model reads it
-            ${this.templateTuned === 'chat' ? 'in its chat template (chat)' : 'as plain text (none)'}. Defaults: none for base, chat for tuned.</span
+            ${this.templateTuned === 'chat' ? 'in its chat template (chat)' : 'as plain text (none)'}.
+            ${SIDES.map((side) => html`<span class="template-hint" data-template-hint=${side}>${side}: ${this.templates.hint(side)} </span>`)}</span
           >
           <label for="choices" style=${inlineStyle('margin-top:0.4rem')}>Candidates: a range (1..100, A..D) or one per line</label>
           <textarea id="choices" rows="4" .value=${this.spec} @input=${(e: Event) => this.set('spec', (e.target as HTMLTextAreaElement).value)}></textarea>

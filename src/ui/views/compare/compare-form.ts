@@ -36,6 +36,8 @@ export interface FormHost {
   set<K extends keyof CompareFields>(key: K, value: CompareFields[K]): void;
   run(): void;
   preset(): void;
+  /** Why a side's template is what it is (the model's default, or where a choice came from). */
+  templateHint(side: 'base' | 'tuned'): string;
   /** The run's status line (progress with ETA and Cancel, error, notice). */
   status: TemplateResult | typeof nothing;
 }
@@ -108,6 +110,7 @@ export function renderCompareForm(h: FormHost) {
             ${COMPARE_BASE_TEMPLATES.map((t) => html`<option value=${t} ?selected=${f.baseTemplate === t}>${t}</option>`)}
           </select>
         </label>
+        <p class="hint" data-template-hint="base">${h.templateHint('base')}</p>
         ${renderContext(h, 'base', f.baseTemplate)}
       </div>
       <div>
@@ -117,6 +120,7 @@ export function renderCompareForm(h: FormHost) {
             ${COMPARE_TUNED_TEMPLATES.map((t) => html`<option value=${t} ?selected=${f.tunedTemplate === t}>${t}</option>`)}
           </select>
         </label>
+        <p class="hint" data-template-hint="tuned">${h.templateHint('tuned')}</p>
         ${renderContext(h, 'tuned', f.tunedTemplate)}
       </div>
     </div>
@@ -133,7 +137,7 @@ export function renderCompareForm(h: FormHost) {
         ><input id="cross" type="checkbox" .checked=${f.cross} @change=${(e: Event) => h.set('cross', (e.target as HTMLInputElement).checked)} /> cross-score</label
       >
       <button id="run" class="primary" ?disabled=${busy || !h.pairReady} @click=${() => h.run()}>Compare</button>
-      <button id="preset-bugs" ?disabled=${busy || !h.pairReady} @click=${() => h.preset()} title="Prompt “Are bugs real?”, the tuned model answers greedily, the base reads URIAL's frame">
+      <button id="preset-bugs" ?disabled=${busy || !h.pairReady} @click=${() => h.preset()} title="Prompt “Are bugs real?”, the tuned model answers greedily, each model reads its default template (a pre-trained base: URIAL's frame; a chat-tuned one: its chat template)">
         Preset: Are bugs real?
       </button>
       <family-hint view="compare"></family-hint>

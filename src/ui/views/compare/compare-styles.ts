@@ -16,6 +16,11 @@ export const compareStyles = css`
         flex-direction: column;
         gap: 0.2rem;
       }
+      .hint {
+        font-size: 0.8rem;
+        color: var(--muted);
+        margin: 0.15rem 0 0;
+      }
       textarea {
         width: 100%;
         resize: vertical;

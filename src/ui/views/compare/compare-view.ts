@@ -13,7 +13,7 @@
  */
 import { html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { comparePositionsCsv, contextIds, contextText, type BaseTemplate } from '../../../lab/compare';
+import { comparePositionsCsv, contextIds, contextText, type BaseTemplate, type TunedTemplate } from '../../../lab/compare';
 import { COMPARE_BASE_TEMPLATES, COMPARE_TUNED_TEMPLATES, compareRunner, compareSpec, RESPONSE_SOURCES, type CompareData, type CompareSpec } from '../../../lab/experiments/compare';
 import { modelRefOf } from '../../../lab/experiments/model-ref';
 import type { ResultEnvelope, RunRecord, SpecEnvelope } from '../../../lab/experiments/types';
@@ -21,6 +21,7 @@ import { queryParam, updateQuery } from '../../params';
 import { RunLifecycle } from '../../run-lifecycle';
 import { inlineStyle, resultTable } from '../../styles';
 import '../../lab-chart';
+import { TemplatePicks } from '../../template-picks';
 import { PairView } from '../pair-view';
 import { compareChartConfig } from './compare-charts';
 import { MAX_TOKENS_LIMIT, renderCompareForm, type CompareFields, type ContextPreview, type FormHost } from './compare-form';
@@ -29,6 +30,8 @@ import { compareStyles } from './compare-styles';
 import { renderPositions, renderShifted, renderSummary, type ExportUrls } from './compare-summary';
 
 const DEFAULT_PROMPT = 'Are bugs real?';
+/** What a base that is not chat-tuned reads here; the templates otherwise follow the model (TemplatePicks). */
+const PLAIN_BASE: BaseTemplate = 'urial';
 
 function pick<T extends string>(value: string | null, allowed: readonly T[], fallback: T): T {
   return value !== null && (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
@@ -47,7 +50,7 @@ function fieldsFromUrl(): CompareFields {
     source: pick(queryParam('compare.source'), RESPONSE_SOURCES, 'tuned'),
     temperature: Math.max(0, numberParam('compare.temp', 0)),
     seed: Math.round(numberParam('compare.seed', 0)),
-    baseTemplate: pick(queryParam('compare.baseTemplate'), COMPARE_BASE_TEMPLATES, 'urial'),
+    baseTemplate: pick(queryParam('compare.baseTemplate'), COMPARE_BASE_TEMPLATES, PLAIN_BASE),
     tunedTemplate: pick(queryParam('compare.tunedTemplate'), COMPARE_TUNED_TEMPLATES, 'chat'),
     maxTokens: Math.round(numberParam('compare.max', 48)),
     cross: queryParam('compare.cross') === '1',
@@ -91,6 +94,19 @@ export class CompareView extends PairView {
   @state() private selected = 0;
 
   private readonly lifecycle = new RunLifecycle<CompareData>(this);
+  /** The templates: each loaded model's default unless chosen (link, stored run, shared spec, the select). */
+  private readonly templates = new TemplatePicks<BaseTemplate>(this, {
+    plainBase: PLAIN_BASE,
+    link: {
+      base: queryParam('compare.baseTemplate') === null ? null : this.f.baseTemplate,
+      tuned: queryParam('compare.tunedTemplate') === null ? null : this.f.tunedTemplate,
+    },
+    fallback: { base: PLAIN_BASE, tuned: 'chat' },
+    onChange: (v) => {
+      this.f = { ...this.f, baseTemplate: v.base, tunedTemplate: v.tuned as TunedTemplate };
+      if (!this.stored && !this.readonly) this.saveParams();
+    },
+  });
   private contextsKey = '';
   private pendingRun = false;
   private urls: { result: unknown; value: ExportUrls } | null = null;
@@ -103,6 +119,7 @@ export class CompareView extends PairView {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
+    if (!this.readonly) this.templates.models(this.base, this.tuned, { base: this.baseInfo, tuned: this.tunedInfo });
     if (changed.has('stored') && this.stored) this.openStored(this.stored);
     if (changed.has('pendingSpec') && this.pendingSpec) this.takePending(this.pendingSpec);
   }
@@ -126,6 +143,8 @@ export class CompareView extends PairView {
       const spec = compareRunner.validateSpec(rec.spec);
       const result = compareRunner.validateResult(rec.result);
       this.f = fieldsOfSpec(spec);
+      this.templates.choose('base', spec.settings.templates.base, 'stored');
+      this.templates.choose('tuned', spec.settings.templates.tuned, 'stored');
       this.selected = 0;
       this.lifecycle.show(spec, result as unknown as Envelope);
     } catch (err) {
@@ -135,7 +154,10 @@ export class CompareView extends PairView {
 
   private takePending(x: SpecEnvelope): void {
     try {
-      this.f = fieldsOfSpec(compareRunner.validateSpec(x));
+      const spec = compareRunner.validateSpec(x);
+      this.f = fieldsOfSpec(spec);
+      this.templates.choose('base', spec.settings.templates.base, 'shared');
+      this.templates.choose('tuned', spec.settings.templates.tuned, 'shared');
       this.pendingRun = true;
     } catch (err) {
       this.lifecycle.fail(err);
@@ -178,8 +200,9 @@ export class CompareView extends PairView {
       'compare.source': f.source === 'tuned' ? null : f.source,
       'compare.temp': f.temperature === 0 ? null : String(f.temperature),
       'compare.seed': f.seed === 0 ? null : String(f.seed),
-      'compare.baseTemplate': f.baseTemplate === 'urial' ? null : f.baseTemplate,
-      'compare.tunedTemplate': f.tunedTemplate === 'chat' ? null : f.tunedTemplate,
+      // only an explicit choice: a link without them follows the models of whatever pair it opens
+      'compare.baseTemplate': this.templates.param('base'),
+      'compare.tunedTemplate': this.templates.param('tuned'),
       'compare.max': f.maxTokens === 48 ? null : String(f.maxTokens),
       'compare.cross': f.cross ? '1' : null,
       'compare.samples': f.samples === 16 ? null : String(f.samples),
@@ -188,6 +211,10 @@ export class CompareView extends PairView {
   }
 
   private set<K extends keyof CompareFields>(key: K, value: CompareFields[K]): void {
+    if (key === 'baseTemplate' || key === 'tunedTemplate') {
+      this.templates.choose(key === 'baseTemplate' ? 'base' : 'tuned', value as BaseTemplate, 'user');
+      return;
+    }
     this.f = { ...this.f, [key]: value };
     this.saveParams();
   }
@@ -243,13 +270,18 @@ export class CompareView extends PairView {
     });
   }
 
-  private preset(): void {
-    this.f = { ...this.f, prompt: 'Are bugs real?', source: 'tuned', temperature: 0, baseTemplate: 'urial', tunedTemplate: 'chat' };
+  /** "Are bugs real?", the tuned model answers greedily, each side in its model's default template. */
+  private async preset(): Promise<void> {
+    this.f = { ...this.f, prompt: 'Are bugs real?', source: 'tuned', temperature: 0 };
+    await this.templates.settled();
+    this.templates.reset();
     this.saveParams();
     void this.run();
   }
 
   private async run(): Promise<void> {
+    if (this.lifecycle.running) return;
+    await this.templates.settled();
     if (this.lifecycle.running) return;
     const problem = this.problem();
     if (problem) {
@@ -314,7 +346,8 @@ export class CompareView extends PairView {
       context: (side) => this.contextOf(side),
       set: (k, v) => this.set(k, v),
       run: () => void this.run(),
-      preset: () => this.preset(),
+      preset: () => void this.preset(),
+      templateHint: (side) => this.templates.hint(side),
       status: this.status(),
     };
     return html`${renderCompareForm(host)} ${r && this.lifecycle.state !== 'error' ? this.renderResult(r) : nothing}`;

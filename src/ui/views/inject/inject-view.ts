@@ -186,6 +186,16 @@ export class InjectView extends PairView {
     </div>`;
   }
 
+  /** Why the templates are what they are. Here the template goes with the prompt, not the model: the
+   *  presets come as a chat request (read in the chat template by both models, lab-base too, as the family's
+   *  figures measure recovery) or as a plain-text opening (plain text on both sides), so both runs see the
+   *  same text; a model without a chat template can only read plain text. */
+  private templateHint(): string {
+    const noChat = (['base', 'tuned'] as const).filter((side) => (side === 'base' ? this.f.tb : this.f.tt) === 'chat' && (side === 'base' ? this.baseInfo : this.tunedInfo)?.hasChatTemplate === false);
+    const why = 'The template goes with the prompt, the same on both sides: a chat request (the wedding and story presets) in the chat template, a plain-text opening (the plain-text wedding preset) as plain text.';
+    return noChat.length ? `${why} The ${noChat.join(' and ')} model has no chat template: choose none (plain text) for it.` : why;
+  }
+
   /** The lifecycle's status line; an error in the view's error box. */
   private status(l: RunLifecycle<InjectData>, hook: string) {
     return l.state === 'error' ? html`<div class="error-box" ?data-heat-error=${hook === 'heat'}>${l.render()}</div>` : l.render();
@@ -222,6 +232,7 @@ export class InjectView extends PairView {
           ['chat', 'chat'],
           ['none', 'none (plain text)'],
         ])}
+        <p class="hint wide" data-template-hint>${this.templateHint()}</p>
         ${this.input('k', 'Inject after K clean tokens', 'number', 'or click a clean token below')}
         <div class="field wide">
           <label for="f-text">Injected text</label>

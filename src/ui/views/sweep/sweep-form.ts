@@ -35,6 +35,8 @@ export interface SweepFormHost {
   /** What `automatic` grouping chose for the shown answers ('' before a run). */
   autoLabel: string;
   set(k: Field, v: string): void;
+  /** Why a side's template is what it is (the model's default, or where a choice came from). */
+  templateHint(side: SweepSide): string;
   run(sample: boolean): void;
   exportCsv(): void;
   exportJson(): void;
@@ -61,6 +63,7 @@ function templateSelect(h: SweepFormHost, k: 'tb' | 'tt', side: SweepSide) {
       <option value="none" ?selected=${h.f[k] === 'none'}>none (plain text)</option>
       <option value="chat" ?selected=${h.f[k] === 'chat'} ?disabled=${noChat}>chat${noChat ? ' (this model has none)' : ''}</option>
     </select>
+    <p class="hint" data-template-hint=${side}>${h.templateHint(side)}</p>
   </div>`;
 }
 

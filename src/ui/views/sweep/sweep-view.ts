@@ -18,10 +18,12 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { modelRefOf } from '../../../lab/experiments/model-ref';
 import { resolveGrouping, runSweep, sweepRunner, sweepSpec, type SweepData, type SweepGroupingSetting, type SweepSide, type SweepSpec } from '../../../lab/experiments/sweep';
 import type { ResultEnvelope, RunRecord, SpecEnvelope } from '../../../lab/experiments/types';
+import type { Template } from '../../../engine/types';
 import { parseTemperatures } from '../../../lab/sweep';
 import { downloadCsv, downloadJson } from '../../download';
 import { queryParam, updateQuery } from '../../params';
 import { RunLifecycle } from '../../run-lifecycle';
+import { TemplatePicks } from '../../template-picks';
 import { PairView } from '../pair-view';
 import { experimentStyles, parseWhole } from '../shared/experiment-styles';
 import { answerCounts, exactCharts, histogramChart, sampledCharts, sidesOf, type Grouping } from './sweep-charts';
@@ -36,6 +38,12 @@ function initial(): Fields {
 }
 
 const listText = (ts: number[]) => ts.join(', ');
+
+/** A template from the link, or null when the link has none (or an unknown one). */
+function linkTemplate(key: string): Template | null {
+  const v = queryParam(key);
+  return v === 'chat' || v === 'none' ? v : null;
+}
 
 /** The form's fields of a sweep spec (`keep`: fields a spec leaves open, e.g. no sampling temperatures). */
 export function fieldsOfSpec(spec: SweepSpec, keep: Fields): Fields {
@@ -75,6 +83,17 @@ export class SweepView extends PairView {
   @state() private partialNote = '';
 
   private readonly lifecycle = new RunLifecycle<SweepData>(this);
+  /** The templates: each loaded model's default unless chosen (link, stored run, shared spec, the select). */
+  private readonly templates = new TemplatePicks<Template>(this, {
+    plainBase: 'none',
+    link: { base: linkTemplate('sweep.tb'), tuned: linkTemplate('sweep.tt') },
+    fallback: { base: DEFAULTS.tb, tuned: DEFAULTS.tt },
+    onChange: (v) => {
+      this.f = { ...this.f, tb: v.base, tt: v.tuned };
+      // only an explicit choice goes in the URL: a link without it follows the models of the pair it opens
+      if (!this.stored && !this.readonly) updateQuery({ 'sweep.tb': this.templates.param('base'), 'sweep.tt': this.templates.param('tuned') });
+    },
+  });
   private runToken = 0;
   private pendingRun: boolean | null = null;
   private charts: { data: SweepData; exact: ReturnType<typeof exactCharts>; sampled: ReturnType<typeof sampledCharts> } | null = null;
@@ -82,6 +101,7 @@ export class SweepView extends PairView {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     super.willUpdate(changed);
+    if (!this.readonly) this.templates.models(this.base, this.tuned, { base: this.baseInfo, tuned: this.tunedInfo });
     if (changed.has('stored') && this.stored) this.openStored(this.stored);
     if (changed.has('pendingSpec') && this.pendingSpec) this.takePending(this.pendingSpec);
     // Histograms depend on the shown runs and on the grouping.
@@ -119,6 +139,7 @@ export class SweepView extends PairView {
       this.partial = null;
       this.partialNote = '';
       this.f = fieldsOfSpec(spec, this.f);
+      this.chooseFrom(spec, 'stored');
       this.lifecycle.show(spec, result as unknown as Envelope);
     } catch (err) {
       this.lifecycle.fail(err);
@@ -129,6 +150,7 @@ export class SweepView extends PairView {
     try {
       const spec = sweepRunner.validateSpec(x);
       this.f = fieldsOfSpec(spec, this.f);
+      this.chooseFrom(spec, 'shared');
       this.pendingRun = spec.settings.temperatures.length > 0;
     } catch (err) {
       this.lifecycle.fail(err);
@@ -143,7 +165,16 @@ export class SweepView extends PairView {
     return r && this.lifecycle.spec && this.lifecycle.state !== 'error' ? { spec: this.lifecycle.spec as SweepSpec, data: r.data } : null;
   }
 
+  /** A spec's templates are explicit choices (of the sides it ran; the other side keeps its pick). */
+  private chooseFrom(spec: SweepSpec, source: 'stored' | 'shared'): void {
+    for (const side of spec.settings.sides) this.templates.choose(side, spec.settings.templates[side], source);
+  }
+
   private set(k: Field, v: string): void {
+    if (k === 'tb' || k === 'tt') {
+      this.templates.choose(k === 'tb' ? 'base' : 'tuned', v === 'chat' ? 'chat' : 'none', 'user');
+      return;
+    }
     this.f = { ...this.f, [k]: v };
     updateQuery({ [`sweep.${k}`]: v === DEFAULTS[k] ? null : v });
   }
@@ -224,6 +255,7 @@ export class SweepView extends PairView {
   }
 
   private async run(sample: boolean): Promise<void> {
+    await this.templates.settled(); // a click right after the pair loads runs with the models' defaults
     const spec = this.parse(sample);
     if (typeof spec === 'string') {
       this.lifecycle.fail(Object.assign(new Error(spec), { name: 'Input' }));
@@ -300,6 +332,7 @@ export class SweepView extends PairView {
         groupingError: typeof g === 'string' ? g : null,
         autoLabel: texts.length ? resolveGrouping({ by: 'auto' }, texts).label : '',
         set: (k, v) => this.set(k, v),
+        templateHint: (side) => this.templates.hint(side),
         run: (sample) => void this.run(sample),
         exportCsv: () => this.exportCsv(),
         exportJson: () => this.exportJson(),
