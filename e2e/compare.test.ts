@@ -233,5 +233,5 @@ describe('compare view', () => {
     } finally {
       await context.close();
     }
-  });
+  }, 420_000); // SwiftShader on a loaded machine: the load and the run took 205 s alone once
 });
