@@ -604,7 +604,7 @@ for (const backend of BACKENDS) {
           expect(d.choices.some((ch) => ch.ids.length > 1)).toBe(true); // multi-token candidates: batched forks
           const probs2: number[] = [];
           for (const [ci, ch] of d.choices.entries()) {
-            const out = await engines[side].score([...d.context, ...ch.ids]);
+            const out = await engines[side].score([...d.context, ...ch.ids.slice(0, -1)]); // the last token is only read
             const V = out.dims[1]!;
             let lp = 0;
             let lp2 = 0;
