@@ -140,6 +140,20 @@ interface SeqState {
   tokens: number[];
 }
 
+/**
+ * A GroupQueryAttention graph reads the mask only as sequence lengths, so padded rows are wrong there, but
+ * a batch with no padding at all is exact: one new token per row, every row's past of the same length and
+ * unpadded (its block holds exactly its tokens). That is a sweep's or the answers' common case (forks of
+ * one prompt stepping together), so those batches run as one pass. Dynamically quantized graphs never
+ * batch: their activations' scale is shared by the whole call.
+ */
+function lengthsOnlyBatch(graph: { gqa: boolean; dynamicQuant: boolean }, rows: SeqState[], widths: number[]): boolean {
+  if (!graph.gqa || graph.dynamicQuant) return false;
+  if (widths.some((w) => w !== 1)) return false;
+  const n = rows[0]!.tokens.length;
+  return n > 0 && rows.every((r) => r.block !== null && r.tokens.length === n && r.block.length === n);
+}
+
 interface Loaded {
   info: ModelInfo;
   session: InferenceSession;
@@ -689,7 +703,7 @@ export class LabEngine implements Engine {
       }
     }
 
-    if (m.graph.rowsOneAtATime && B > 1) return this.forwardRowByRow(rows, ids, all, L);
+    if (m.graph.rowsOneAtATime && B > 1 && !lengthsOnlyBatch(m.graph, rows, widths)) return this.forwardRowByRow(rows, ids, all, L);
 
     const past = await this.pastFor(m, rows);
     const P = past.length;

@@ -87,7 +87,7 @@ export function inspectGraph(
   const rowsOneAtATime = gqa || dynamicQuant;
   if (!hasPositionIds) notes.push('no position_ids input: positions come from the attention mask inside the graph');
   if (gqa) {
-    notes.push('GroupQueryAttention reads the mask only as sequence lengths, so padded batches would be wrong: batched steps run one row per forward pass');
+    notes.push('GroupQueryAttention reads the mask only as sequence lengths, so padded batches would be wrong: batched steps run one row per forward pass, except one-token steps of rows with the same unpadded past (the samples of a sweep), which run as one pass');
   }
   if (dynamicQuant) {
     notes.push("dynamic int8 quantization (DynamicQuantizeLinear) scales each call's activations by their joint range, so a row's logits would depend on the other rows of its batch: batched steps run one row per forward pass");

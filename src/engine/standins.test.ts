@@ -405,6 +405,51 @@ describe('controls: each adaptation matters (turned off, the stand-in shows the 
     await e.dispose();
   });
 
+  for (const standin of ['gemma-3-custom', 'qwen3-genai'] as const) {
+    for (const backend of ['node', 'wasm'] as const) {
+      it(`GQA graphs (${standin}, ${backend}): one-token steps of rows with the same unpadded past run as one pass, equal to one row at a time`, async () => {
+        const folder = resolve('models/standins', standin);
+        const ids = reference(folder, 'fp32').ids;
+        const e = createNodeEngine(backend);
+        try {
+          await e.load(folder, { dtype: 'fp32' });
+          const session = (e as unknown as Internals).loaded.session;
+          const run = session.run.bind(session);
+          const batches: number[] = [];
+          session.run = async (feeds) => {
+            batches.push((feeds['input_ids'] as unknown as { dims: number[] }).dims[0]!);
+            return run(feeds);
+          };
+          // a sweep's shape: 4 forks of one prompt, then 2 one-token steps with different tokens per row
+          const { seq: root } = await e.createSequence(ids.slice(0, 5));
+          const rows = [root];
+          for (let i = 1; i < 4; i++) rows.push(await e.fork(root));
+          batches.length = 0;
+          const first = await e.stepBatch(rows, [[ids[5]!], [ids[6]!], [ids[7]!], [ids[8]!]]);
+          const second = await e.stepBatch(rows, [[ids[9]!], [ids[10]!], [ids[11]!], [ids[2]!]]);
+          expect(batches).toEqual([4, 4]); // one pass per step, not one per row
+          const V = first.dims[1]!;
+          let worst = 0;
+          for (let b = 0; b < 4; b++) {
+            const alone = await e.score([...ids.slice(0, 5), ids[5 + b]!, [ids[9]!, ids[10]!, ids[11]!, ids[2]!][b]!]);
+            const n = alone.dims[0]!;
+            worst = Math.max(worst, maxAbsDiff(first.data.subarray(b * V, (b + 1) * V), alone.data.subarray((n - 2) * V, (n - 1) * V)));
+            worst = Math.max(worst, maxAbsDiff(second.data.subarray(b * V, (b + 1) * V), alone.data.subarray((n - 1) * V)));
+          }
+          expect(worst).toBeLessThan(1e-4);
+          // rows whose pasts differ in length still run one per pass (a padded batch would be wrong here)
+          const { seq: other } = await e.createSequence(ids.slice(0, 3));
+          batches.length = 0;
+          await e.stepBatch([rows[0]!, other], [[ids[3]!], [ids[3]!]]);
+          expect(batches).toEqual([1, 1]);
+          for (const s of [...rows, other]) await e.release(s);
+        } finally {
+          await e.dispose();
+        }
+      });
+    }
+  }
+
   it('q8 graphs: in a padded batch a row depends on its batch mates, so rows run one per pass', async () => {
     const folder = resolve('models/standins/smollm2-optimum');
     const e = createNodeEngine('node');
