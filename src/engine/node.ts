@@ -8,6 +8,7 @@ import { cpus, homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { LabEngine, type OrtModule, type Runtime } from './engine';
+import type { InferenceSession } from 'onnxruntime-web';
 import { BackendError, ModelFileError } from './errors';
 import { cachedSource, hubCacheKey } from './cache';
 import { folderCache, folderSource } from './node-files';
@@ -90,6 +91,40 @@ async function installNodeWebGpu(): Promise<{ name: string; shaderF16: boolean }
   return { name, shaderF16: adapter.features.has('shader-f16') };
 }
 
+/**
+ * onnxruntime-web keeps one WebAssembly instance per JavaScript realm, and two engines in one Node process
+ * (the CLI's base and tuned, a test's pair) share it. Two runs in it at once hang for good (seen with the
+ * SmolLM2 stand-in pair on WASM: `Promise.all` over both models' first steps never settled and no timer
+ * fired again). The page never meets this (each model has its own worker, so its own instance); in Node,
+ * every session made through onnxruntime-web creates, runs and is released one call at a time.
+ */
+let webCalls: Promise<unknown> = Promise.resolve();
+function oneAtATime<T>(call: () => Promise<T>): Promise<T> {
+  const result = webCalls.then(call, call);
+  webCalls = result.catch(() => undefined);
+  return result;
+}
+
+function sharedInstance(ort: OrtModule): OrtModule {
+  return {
+    Tensor: ort.Tensor,
+    get env() {
+      return ort.env;
+    },
+    InferenceSession: {
+      create: (model, options) =>
+        oneAtATime(async () => {
+          const session = await ort.InferenceSession.create(model, options);
+          const run = session.run.bind(session) as (...a: unknown[]) => Promise<InferenceSession.OnnxValueMapType>;
+          const release = session.release.bind(session);
+          (session as { run: unknown }).run = (...a: unknown[]) => oneAtATime(() => run(...a));
+          session.release = () => oneAtATime(() => release());
+          return session;
+        }),
+    },
+  };
+}
+
 export async function nodeRuntime(backend: NodeBackend = 'node'): Promise<Runtime> {
   if (backend === 'node') {
     const ort = (await import('onnxruntime-node')) as unknown as OrtModule;
@@ -105,7 +140,7 @@ export async function nodeRuntime(backend: NodeBackend = 'node'): Promise<Runtim
   ortWeb.env.wasm.numThreads = 1;
   ortWeb.env.logLevel = 'error';
   if (backend === 'wasm') {
-    return { ort: ortWeb as unknown as OrtModule, backend: 'wasm', adapter: 'onnxruntime-web WASM (Node)', executionProviders: ['wasm'], kvOnGpu: false };
+    return { ort: sharedInstance(ortWeb as unknown as OrtModule), backend: 'wasm', adapter: 'onnxruntime-web WASM (Node)', executionProviders: ['wasm'], kvOnGpu: false };
   }
   const { name: adapter, shaderF16 } = await installNodeWebGpu();
   // The Node build of onnxruntime-web has no WebGPU; its `webgpu` build (the WebGPU execution provider the
@@ -114,7 +149,7 @@ export async function nodeRuntime(backend: NodeBackend = 'node'): Promise<Runtim
   const ortAll = (await import('onnxruntime-web/webgpu')) as unknown as typeof ortWeb;
   ortAll.env.wasm.numThreads = 1;
   ortAll.env.logLevel = 'error';
-  return { ort: ortAll as unknown as OrtModule, backend: 'webgpu', adapter, executionProviders: ['webgpu'], kvOnGpu: true, shaderF16 };
+  return { ort: sharedInstance(ortAll as unknown as OrtModule), backend: 'webgpu', adapter, executionProviders: ['webgpu'], kvOnGpu: true, shaderF16 };
 }
 
 /** An in-process engine for Node. */
