@@ -116,3 +116,17 @@ export async function refreshCacheList(page: Page): Promise<void> {
     { timeout: 60_000, polling: 100 },
   );
 }
+
+/** Entropy (nats) of softmax(logits / t), float64, written here independently of src/lab. */
+export function entropy64(logits: Float32Array, t: number): number {
+  let max = -Infinity;
+  for (const x of logits) if (x / t > max) max = x / t;
+  let z = 0;
+  for (const x of logits) z += Math.exp(x / t - max);
+  let h = 0;
+  for (const x of logits) {
+    const p = Math.exp(x / t - max) / z;
+    if (p > 0) h -= p * Math.log(p);
+  }
+  return h;
+}

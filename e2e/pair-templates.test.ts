@@ -20,7 +20,7 @@ import { createNodeEngine } from '../src/engine/node';
 import { ANSWER_PRESETS, answersAt, findFrame, normalizedStats, parseChoices, scoreAnswers } from '../src/lab/answers';
 import { compare } from '../src/lab/compare';
 import { presetFrame } from '../src/lab/templates';
-import { answersRuns, expectReady, launchChromium, pairBackends, type Side } from './lab-page';
+import { answersRuns, expectReady, launchChromium, pairBackends, type Side, entropy64 } from './lab-page';
 import { repoRoot, startServer, type StaticServer } from './server';
 
 const SIDES: Side[] = ['base', 'tuned'];
@@ -47,19 +47,6 @@ afterAll(async () => {
   for (const side of SIDES) await ref[side]?.dispose();
 });
 
-/** Entropy (nats) of softmax(logits / t), float64, written here. */
-function entropy64(logits: Float32Array, t: number): number {
-  let max = -Infinity;
-  for (const x of logits) if (x / t > max) max = x / t;
-  let z = 0;
-  for (const x of logits) z += Math.exp(x / t - max);
-  let h = 0;
-  for (const x of logits) {
-    const p = Math.exp(x / t - max) / z;
-    if (p > 0) h -= p * Math.log(p);
-  }
-  return h;
-}
 
 const param = (page: Page, key: string) => new URL(page.url()).searchParams.get(key);
 

@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabEngine } from '../src/engine/engine';
 import { sampleBatch, sweepMetrics } from '../src/lab/sweep';
-import { expectReady, pairBackends, type Side } from './lab-page';
+import { expectReady, pairBackends, type Side, entropy64 } from './lab-page';
 import { ARTIFACTS as artifacts, useLabSetup } from './lab-setup';
 import type { StaticServer } from './server';
 
@@ -26,19 +26,6 @@ let server: StaticServer;
 let browser: Browser;
 let ref: Partial<Record<Side, LabEngine>> = {};
 
-/** Entropy (nats) of softmax(logits / t), float64, written here independently of src/lab. */
-function entropy64(logits: Float32Array, t: number): number {
-  let max = -Infinity;
-  for (const x of logits) if (x / t > max) max = x / t;
-  let z = 0;
-  for (const x of logits) z += Math.exp(x / t - max);
-  let h = 0;
-  for (const x of logits) {
-    const p = Math.exp(x / t - max) / z;
-    if (p > 0) h -= p * Math.log(p);
-  }
-  return h;
-}
 
 function probs64(logits: Float32Array, t: number): number[] {
   let max = -Infinity;
