@@ -78,7 +78,6 @@ for (const backend of ['wasm', 'webgpu'] as const) {
           'compare.prompt': PROMPT,
           'compare.source': 'typed',
           'compare.response': RESPONSE,
-          'compare.baseTemplate': 'none',
           'compare.samples': '0',
         });
         await page.goto(`${server.origin}/?${q}`);
@@ -109,6 +108,10 @@ for (const backend of ['wasm', 'webgpu'] as const) {
 
         await page.locator('button[data-view="compare"]').click();
         await page.locator('compare-view #run:not([disabled])').waitFor({ timeout: 120_000 });
+        // the templates follow the models: SmolLM2-135M (base) is not chat-tuned (its generation config stops at
+        // <|endoftext|> only), so it reads URIAL's frame; the Instruct model reads its chat template
+        expect(await page.locator('compare-view #base-template').inputValue()).toBe('urial');
+        expect(await page.locator('compare-view #tuned-template').inputValue()).toBe('chat');
         await page.locator('compare-view').evaluate((el) => el.setAttribute('data-view-state', 'idle'));
         await page.locator('compare-view #run').click();
         await waitCompare(page);
@@ -131,7 +134,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
             for (let i = 0; i < ref.logits.length; i++) d = Math.max(d, Math.abs(out.data[i]! - ref.logits[i]!));
             expect(d, `${s} ${dtypes[s]} vs reference`).toBeLessThan(dtypes[s] === 'fp32' || dtypes[s] === 'q4' ? 1e-4 : 0.1);
           }
-          const ref = await compare({ base, tuned, prompt: PROMPT, responseIds: ids, baseTemplate: 'none', tunedTemplate: 'chat', samples: 0 });
+          const ref = await compare({ base, tuned, prompt: PROMPT, responseIds: ids, baseTemplate: 'urial', tunedTemplate: 'chat', samples: 0 });
           expect(json.contexts).toEqual(ref.contexts);
           expect(json.positions).toHaveLength(ref.positions.length);
           let worst = 0;
